@@ -57,6 +57,9 @@ class Reason:
     message: str
     hint: Mapping[str, Any] | None = None
     evidence: tuple[Evidence, ...] = ()
+    # Context that does not decide the capability's status (guidance, qualifications, a
+    # catalogue fact shown beside the observation that overrides it).
+    advisory: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class Reason:
             "message": self.message,
             "hint": dict(self.hint) if self.hint is not None else None,
             "evidence": [e.as_dict() for e in self.evidence],
+            "advisory": self.advisory,
         }
 
 

@@ -1,0 +1,56 @@
+# virtcompat — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+WORKERS ?= 2
+export FLASK_APP := app
+
+.PHONY: help run serve migrate seed test lint typecheck bench compose-config clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+
+migrate: install ## Apply the Alembic migrations to DATABASE_URL (default: SQLite in instance/)
+	$(BIN)/alembic upgrade head
+
+seed: migrate ## Load/update the catalogue from seed/ (idempotent)
+	$(BIN)/flask --app app seed
+
+run: seed ## Set up and serve on 127.0.0.1:$(PORT) with gunicorn
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - app:app
+
+lint: install ## ruff (lint + format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict on the domain and API packages
+	$(BIN)/mypy
+
+test: install ## Lint, type-check and run the tests (PostgreSQL too when TEST_DATABASE_URL is set; required with CI=true)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: install ## Throughput benchmarks against same-run baselines
+	$(BIN)/python bench/run.py
+
+compose-config: ## Validate docker-compose.yml (needs the docker compose client)
+	docker compose config --quiet
+
+clean: ## Remove caches (keeps .venv and instance/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis

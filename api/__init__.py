@@ -1,0 +1,78 @@
+"""HTTP layer: flask-smorest Api with problem+json errors and the resource blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api.errors import problem_response
+from api.schemas_common import ProblemSchema
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return problem_response(error)
+
+
+def init_api(app: Flask) -> ProblemApi:
+    app.config.setdefault("API_TITLE", "virtcompat")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "api/v1/openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", None)
+    app.config.setdefault("API_SPEC_OPTIONS", _spec_options())
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "scoped API token"}
+    )
+
+    from api.catalogue.routes import blp as catalogue_blp
+    from api.compat.routes import blp as compat_blp
+    from api.ops import blp as ops_blp
+    from api.probes.routes import blp as probes_blp
+    from api.rules.routes import blp as rules_blp
+    from api.validate.routes import blp as validate_blp
+
+    for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(ops_blp)
+    _conditional_get(app)
+    return api
+
+
+def _spec_options() -> dict[str, Any]:
+    return {
+        "info": {
+            "description": (
+                "Will virtualization work on this hardware, and if not, why? Capability "
+                "verdicts for VT-x/AMD-V, VT-d/AMD-Vi and EPT/NPT from a sourced catalogue "
+                "and from probe reports, and Xen domain-config validation with the same rules."
+            )
+        },
+        "servers": [{"url": "/"}],
+    }
+
+
+def _conditional_get(app: Flask) -> None:
+    """Weak ETag over the body of every successful JSON GET; If-None-Match -> 304."""
+
+    @app.after_request
+    def _etag(response: Response) -> Response:
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and response.mimetype in ("application/json", "text/csv")
+            and not response.direct_passthrough
+            and "ETag" not in response.headers
+        ):
+            response.add_etag(weak=True)
+            response.make_conditional(request)
+        return response

@@ -1,0 +1,40 @@
+"""Bearer tokens with scopes. Only the SHA-256 of a token is stored or compared."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from api.db import db
+from api.errors import Problem
+from virtcompat.tokens import find_token
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="virtcompat"'}
+
+
+def require_scope(scope: str) -> Callable[[F], F]:
+    """401 without a valid token, 403 when the token lacks ``scope`` (``admin`` has all)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            kind, _, secret = header.partition(" ")
+            if kind.lower() != "bearer" or not secret.strip():
+                raise Problem(401, "A bearer token is required.", headers=_CHALLENGE)
+            token = find_token(db(), secret.strip())
+            if token is None:
+                raise Problem(401, "The bearer token is not valid.", headers=_CHALLENGE)
+            if scope not in token.scopes and "admin" not in token.scopes:
+                raise Problem(403, f"The token lacks the scope {scope!r}.")
+            g.token = token
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

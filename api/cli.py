@@ -1,0 +1,113 @@
+"""``flask --app app ...`` commands: seed, tokens create, validate, probes reprocess."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from api.db import db
+from virtcompat.config import ROOT
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option(
+        "--dir",
+        "seed_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=ROOT / "seed",
+        show_default=True,
+        help="Folder of seed YAML files.",
+    )
+    def seed_command(seed_dir: Path) -> None:
+        """Load or update the catalogue from seed/ (idempotent)."""
+        from virtcompat.seed import SeedError, load_seed
+
+        session = db()
+        try:
+            report = load_seed(session, seed_dir)
+            session.commit()
+        except SeedError as exc:
+            session.rollback()
+            click.echo(f"seed data is invalid:\n{exc}", err=True)
+            sys.exit(1)
+        click.echo(str(report))
+
+    tokens = AppGroup("tokens", help="Manage API tokens (only their hashes are stored).")
+
+    @tokens.command("create")
+    @click.option("--name", required=True, help="Who or what uses the token.")
+    @click.option(
+        "--scope",
+        "scopes",
+        required=True,
+        multiple=True,
+        help="probe:write, catalog:write or admin (repeat for several).",
+    )
+    def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
+        """Create a token and print it once, alone on the last line."""
+        from virtcompat.tokens import create_token
+
+        session = db()
+        try:
+            token, secret = create_token(session, name, [s for x in scopes for s in x.split(",")])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--scope") from None
+        session.commit()
+        click.echo(
+            f"created token {token.id} '{name}' with scopes {', '.join(token.scopes)}", err=True
+        )
+        click.echo(secret)
+
+    app.cli.add_command(tokens)
+
+    @app.cli.command("validate")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--format", "fmt", type=click.Choice(["auto", "xm", "xl"]), default="auto")
+    @click.option("--xen-version", default=None, help="e.g. 3.4 or 4.17")
+    def validate_command(file: Path, fmt: str, xen_version: str | None) -> None:
+        """Validate a Xen domain config: exit 0 valid, 1 invalid, 2 unreadable."""
+        from virtcompat.xen.report import format_lines
+        from virtcompat.xen.validate import MAX_CONFIG_BYTES, validate_config
+
+        try:
+            with file.open("rb") as fh:
+                data = fh.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            click.echo(f"{file}: cannot read: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+        if len(data) > MAX_CONFIG_BYTES:
+            click.echo(f"{file}: larger than {MAX_CONFIG_BYTES} bytes", err=True)
+            sys.exit(2)
+        try:
+            result = validate_config(data, fmt, xen_version)
+        except ValueError as exc:
+            click.echo(f"{file}: {exc}", err=True)
+            sys.exit(2)
+        for line in format_lines(result, str(file)):
+            click.echo(line)
+        sys.exit(0 if result.valid else 1)
+
+    probes = AppGroup("probes", help="Probe report maintenance.")
+
+    @probes.command("reprocess")
+    @click.option("--batch", default=100, show_default=True, help="Probes per transaction.")
+    def probes_reprocess(batch: int) -> None:
+        """Re-run the current parsers and rules over every stored probe."""
+        from virtcompat.ingest import reprocess_all
+
+        session = db()
+        count = reprocess_all(session, batch_size=batch, salt=_salt())
+        click.echo(f"reprocessed {count} probe(s)")
+
+    app.cli.add_command(probes)
+
+
+def _salt() -> str:
+    from flask import current_app
+
+    return str(current_app.config["PROBE_SALT"])

@@ -1,0 +1,142 @@
+"""/api/v1/compat: capability verdicts for catalogue hardware, single and batch."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Response, current_app, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.compat.schemas import (
+    CompatBatchResultSchema,
+    CompatBatchSchema,
+    CompatQueryArgsSchema,
+    CompatResultSchema,
+)
+from api.db import db
+from api.errors import PROBLEM_MIME, Problem, problem_body
+from api.ops import VERDICTS
+from virtcompat.engine.compat import CompatService, QueryError, clean_query, csv_rows
+from virtcompat.engine.resolve import ResolveError
+from virtcompat.engine.snapshot import Snapshot, SnapshotCache
+
+blp = Blueprint(
+    "compat",
+    __name__,
+    url_prefix="/api/v1/compat",
+    description="Will VT-x, VT-d, EPT/NPT, HVM and PCI passthrough work on this hardware?",
+)
+
+_CSV = "text/csv"
+
+
+def _state() -> tuple[SnapshotCache, CompatService]:
+    ext = current_app.extensions["virtcompat"]
+    if "snapshots" not in ext:
+        ext["snapshots"] = SnapshotCache(ttl=current_app.config.get("CATALOG_TTL", 1.0))
+        ext["compat"] = CompatService()
+    return ext["snapshots"], ext["compat"]
+
+
+def snapshot() -> Snapshot:
+    return _state()[0].get(db())
+
+
+def invalidate_snapshot() -> None:
+    """Called after a catalogue or evidence write in this process."""
+    ext = current_app.extensions["virtcompat"]
+    if "snapshots" in ext:
+        ext["snapshots"].invalidate()
+
+
+def _wants_csv() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", _CSV])
+    return (
+        best == _CSV
+        and request.accept_mimetypes[_CSV] > request.accept_mimetypes["application/json"]
+    )
+
+
+def _problem_for(exc: Exception) -> tuple[int, dict[str, Any]]:
+    if isinstance(exc, ResolveError):
+        status = 422
+        detail = str(exc)
+        extra = {
+            "errors": [{"field": exc.field, "message": f"{exc.reason}: {exc.value}"}],
+            "candidates": list(exc.candidates),
+        }
+        return status, problem_body(status, detail, "Unknown or ambiguous name", **extra)
+    assert isinstance(exc, QueryError)
+    return 422, problem_body(
+        422,
+        f"{exc.field}: {exc}",
+        "Invalid request",
+        errors=[{"field": exc.field, "message": str(exc)}],
+    )
+
+
+def _answer(raw: dict[str, Any]) -> dict[str, Any]:
+    snap, service = _state()
+    query = clean_query(raw)
+    doc = service.answer(snap.get(db()), query)
+    return doc
+
+
+@blp.route("")
+class Compat(MethodView):
+    @blp.doc(
+        parameters=[
+            {"in": "query", "name": n, "schema": {"type": "string"}}
+            for n in CompatQueryArgsSchema().fields
+        ]
+    )
+    @blp.response(200, CompatResultSchema)
+    @blp.alt_response(422, description="Unknown or ambiguous name (lists candidates)")
+    def get(self) -> Response:
+        """Capability verdicts for board / cpu / bios / chipset (Accept: text/csv for a row)"""
+        raw = {k: request.args.get(k) for k in CompatQueryArgsSchema().fields}
+        try:
+            doc = _answer(raw)
+        except (ResolveError, QueryError) as exc:
+            status, body = _problem_for(exc)
+            return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+        for cap, verdict in doc["capabilities"].items():
+            VERDICTS.labels(cap, verdict["status"]).inc()
+        if _wants_csv():
+            return Response(csv_rows([doc]), mimetype=_CSV)
+        body = json.dumps(doc)
+        resp = Response(body, mimetype="application/json")
+        resp.set_etag(hashlib.blake2b(body.encode(), digest_size=12).hexdigest(), weak=True)
+        return resp.make_conditional(request)
+
+
+@blp.route("/batch")
+class CompatBatch(MethodView):
+    @blp.arguments(CompatBatchSchema)
+    @blp.response(200, CompatBatchResultSchema)
+    def post(self, data: dict[str, Any]) -> Response:
+        """Up to 500 queries answered in order; an item's error stands in its place"""
+        results: list[dict[str, Any]] = []
+        for i, item in enumerate(data["items"]):
+            try:
+                if not isinstance(item, dict):
+                    raise QueryError("item", "must be an object")
+                results.append(_answer(item))
+            except (ResolveError, QueryError) as exc:
+                _, body = _problem_for(exc)
+                body["index"] = i
+                body["query"] = (
+                    {k: v for k, v in item.items() if isinstance(v, str)}
+                    if isinstance(item, dict)
+                    else {}
+                )
+                body.pop("instance", None)
+                results.append({"error": body})
+        if _wants_csv():
+            return Response(csv_rows(results), mimetype=_CSV)
+        return Response(json.dumps({"results": results}), mimetype="application/json")
+
+
+__all__ = ["blp", "invalidate_snapshot", "snapshot", "Problem"]

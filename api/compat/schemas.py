@@ -1,0 +1,66 @@
+"""Schemas of /compat (documentation of the contract shape, and batch input validation)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+MAX_BATCH = 500
+
+
+class CompatQueryArgsSchema(Schema):
+    board = fields.String(metadata={"description": "id, slug, name, alias or raw DMI string"})
+    cpu = fields.String(metadata={"description": "id, slug, brand or cpuinfo 'model name'"})
+    bios = fields.String(metadata={"description": "BIOS version (needs board)"})
+    chipset = fields.String(metadata={"description": "id, slug, name or a PCI id (8086:2e10)"})
+    stepping = fields.String(metadata={"description": "CPU stepping name (R0) or number"})
+    hypervisor = fields.String(validate=validate.OneOf(["xen", "kvm"]))
+
+
+class EvidenceSchema(Schema):
+    kind = fields.String()
+    id = fields.Raw(allow_none=True)
+    source = fields.String(allow_none=True)
+
+
+class ReasonSchema(Schema):
+    rule = fields.String()
+    layer = fields.String()
+    status = fields.String()
+    message = fields.String()
+    hint = fields.Dict(allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    advisory = fields.Boolean()
+
+
+class CapabilitySchema(Schema):
+    status = fields.String(
+        metadata={"enum": ["supported", "unsupported", "disabled", "masked", "unknown", "conflict"]}
+    )
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class CapabilitiesSchema(Schema):
+    vtx = fields.Nested(CapabilitySchema)
+    vtd = fields.Nested(CapabilitySchema)
+    slat = fields.Nested(CapabilitySchema)
+    hvm = fields.Nested(CapabilitySchema)
+    pci_passthrough = fields.Nested(CapabilitySchema)
+
+
+class CompatResultSchema(Schema):
+    query = fields.Dict()
+    resolved = fields.Dict()
+    capabilities = fields.Nested(CapabilitiesSchema)
+    rules_version = fields.String()
+    catalog_version = fields.Integer()
+    error = fields.Dict(metadata={"description": "batch only: this item's problem"})
+
+
+class CompatBatchSchema(Schema):
+    items = fields.List(
+        fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH)
+    )
+
+
+class CompatBatchResultSchema(Schema):
+    results = fields.List(fields.Nested(CompatResultSchema))

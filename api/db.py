@@ -1,0 +1,27 @@
+"""The request-scoped SQLAlchemy session (removed at app-context teardown)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from virtcompat.db import make_engine, make_sessionmaker
+
+EXT = "virtcompat"
+
+
+def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
+    if factory is None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        factory = make_sessionmaker(engine)
+    registry = scoped_session(factory)
+    app.extensions[EXT] = {"session": registry, "factory": factory}
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        registry.remove()
+
+
+def db() -> Session:
+    registry: scoped_session[Session] = current_app.extensions[EXT]["session"]
+    return registry()

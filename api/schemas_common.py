@@ -1,0 +1,34 @@
+"""Schemas shared by every resource: problems, pagination arguments."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+MAX_PER_PAGE = 200
+
+
+class ProblemFieldSchema(Schema):
+    field = fields.String()
+    message = fields.String()
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.List(fields.Nested(ProblemFieldSchema))
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

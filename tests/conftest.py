@@ -1,0 +1,177 @@
+"""Test harness: schema built by the Alembic migrations, the seed loaded once per database,
+and every test inside a transaction that is rolled back (savepoint mode).
+
+Database tests run on SQLite, and also on PostgreSQL when ``TEST_DATABASE_URL`` points at a
+server we may create databases on. With ``CI=true`` PostgreSQL is required: the run fails
+loudly instead of quietly skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from virtcompat.config import ROOT
+from virtcompat.db import make_engine, normalize_url
+
+DATA = Path(__file__).parent / "data"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI=true requires TEST_DATABASE_URL (PostgreSQL) to be set")
+
+
+def alembic_config() -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def seed(engine: Engine) -> None:
+    from virtcompat.seed import load_seed
+
+    with Session(engine) as session:
+        load_seed(session, ROOT / "seed")
+        session.commit()
+
+
+def _create_pg_database() -> tuple[str, Callable[[], None]]:
+    admin_url = normalize_url(PG_URL)
+    name = f"virtcompat_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # fail loudly: an unreachable server is not a skip
+        raise RuntimeError(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}") from exc
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, seeded database per backend for the whole run."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests skipped outside CI)")
+        url, drop = _create_pg_database()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        drop = None
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        seed(engine)
+    finally:
+        engine.dispose()
+    yield url
+    if drop is not None:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    # Commits inside the code under test release savepoints; the outer transaction is
+    # rolled back after the test, so no test sees another's writes.
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(session_factory: sessionmaker[Session], database_url: str) -> Flask:
+    from app import create_app
+
+    return create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": 0.0},
+        session_factory=session_factory,
+    )
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_token(db_session: Session) -> Callable[..., str]:
+    from virtcompat.tokens import create_token
+
+    def make(*scopes: str, name: str = "test") -> str:
+        _, secret = create_token(db_session, name, list(scopes))
+        db_session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, Any]]:
+    def headers(*scopes: str) -> dict[str, Any]:
+        return {"Authorization": f"Bearer {make_token(*scopes)}"}
+
+    return headers

@@ -1,0 +1,393 @@
+"""Every hardware rule: one case that makes it fire, one that keeps it quiet.
+
+A rule *fires* when a verdict cites it with a non-``supported`` status (it flags a problem
+or a gap); it is *quiet* when no reason cites it with such a status. The cases are built
+from small synthetic catalogue rows, so they test the engine, not the seed data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from virtcompat.capability import Capability
+from virtcompat.engine import rules as R
+from virtcompat.engine.hostfacts import (
+    BoardFacts,
+    ChipsetFacts,
+    CpuFacts,
+    FirmwareFacts,
+    HostFacts,
+    HypervisorFacts,
+    KernelFacts,
+    XenFacts,
+)
+from virtcompat.engine.snapshot import (
+    BiosSpec,
+    BoardSpec,
+    ChipsetSpec,
+    Cite,
+    CpuSpec,
+    EvidenceTally,
+    NoteSpec,
+    SteppingSpec,
+)
+from virtcompat.engine.verdict import bios_at_least, bios_build, judge
+from virtcompat.rules import Applies, all_rules
+
+CITE = (Cite("src", "A source", "https://example.org/s", "high", None, None),)
+
+
+def chipset(
+    name: str = "Q45",
+    support: str = "yes",
+    location: str = "mch",
+    kind: str = "vt-d",
+    notes: tuple[NoteSpec, ...] = (),
+    pci: tuple[tuple[str, str], ...] = (("8086:2e10", "host_bridge"),),
+) -> ChipsetSpec:
+    return ChipsetSpec(
+        1, f"intel-{name.lower()}", name, "intel", support, kind, location, pci, CITE, notes
+    )
+
+
+def cpu(
+    brand: str = "Core 2 Quad Q9550",
+    vtx: str = "yes",
+    vtd: str = "unknown",
+    slat: str = "no",
+    in_cpu: bool = False,
+    vendor: str = "intel",
+    steppings: tuple[SteppingSpec, ...] = (),
+    notes: tuple[NoteSpec, ...] = (),
+) -> CpuSpec:
+    return CpuSpec(
+        1,
+        "cpu",
+        brand,
+        vendor,
+        6,
+        23,
+        vtx,
+        vtd,
+        slat,
+        "ept" if vendor == "intel" else "npt",
+        in_cpu,
+        steppings,
+        CITE,
+        notes,
+    )
+
+
+def board(
+    status: str = "works", notes: tuple[NoteSpec, ...] = (), bios: tuple[BiosSpec, ...] = ()
+) -> BoardSpec:
+    return BoardSpec(1, "intel-dqxx", "DQXX", "intel", "intel-q45", status, (), bios, CITE, notes)
+
+
+def note(kind: str, capability: str = "vtd", min_bios: str | None = None) -> NoteSpec:
+    return NoteSpec(1, f"n-{kind}", kind, "warning", capability, f"A {kind} note.", min_bios, CITE)
+
+
+def catalog(**kw: object) -> HostFacts:
+    base = HostFacts(
+        origin="catalog",
+        cpu=CpuFacts(vendor="intel", spec=cpu()),
+        chipset=ChipsetFacts(candidates=(chipset(),), via="board"),
+        board=BoardFacts(spec=board()),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def probe(flags: str = "vmx ept", release: tuple[int, int] = (6, 1), **kw: object) -> HostFacts:
+    base = HostFacts(
+        origin="probe",
+        cpu=CpuFacts(vendor="intel", flags=frozenset(flags.split()), spec=None),
+        chipset=ChipsetFacts(candidates=(chipset(),), via="pci"),
+        board=BoardFacts(),
+        firmware=FirmwareFacts(dmar=True),
+        kernel=KernelFacts(
+            release=".".join(map(str, release)),
+            release_tuple=release,
+            iommu_active=True,
+            iommu_groups=12,
+        ),
+        hypervisor=HypervisorFacts(present=False),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def fired(facts: HostFacts, rule: str, hypervisor: str | None = None) -> bool:
+    caps: dict[str, Capability] = judge(facts, hypervisor)
+    return any(
+        r.rule == rule and r.status.value != "supported" for c in caps.values() for r in c.reasons
+    )
+
+
+STEP = (SteppingSpec("M0", 6, "no"), SteppingSpec("R0", 10, "yes"))
+K = KernelFacts
+
+CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
+    R.VTX_CPU.id: (lambda: catalog(cpu=CpuFacts(spec=cpu(vtx="no"))), lambda: catalog()),
+    R.VTX_STEPPING.id: (
+        lambda: catalog(cpu=CpuFacts(spec=cpu(vtx="unknown", steppings=STEP))),
+        lambda: catalog(cpu=CpuFacts(spec=cpu(vtx="unknown", steppings=STEP), stepping_name="R0")),
+    ),
+    R.VTX_FLAG.id: (lambda: probe(flags="ept", release=(4, 19)), lambda: probe()),
+    R.VTX_MASKED.id: (
+        lambda: probe(flags="hypervisor", hypervisor=HypervisorFacts(present=True, name="KVM")),
+        lambda: probe(
+            flags="vmx ept hypervisor", hypervisor=HypervisorFacts(present=True, name="KVM")
+        ),
+    ),
+    R.VTX_BIOS_DISABLED.id: (
+        lambda: probe(
+            flags="",
+            kernel=K(
+                release="5.10", release_tuple=(5, 10), vmx_disabled_by_bios=True, iommu_active=True
+            ),
+        ),
+        lambda: probe(),
+    ),
+    R.VTX_BIOS_OPTION.id: (
+        lambda: catalog(
+            board=BoardFacts(
+                spec=board(),
+                bios_version="1",
+                bios_spec=BiosSpec(1, "1", "no", "unknown", "unknown", CITE, ()),
+            )
+        ),
+        lambda: catalog(
+            board=BoardFacts(
+                spec=board(),
+                bios_version="1",
+                bios_spec=BiosSpec(1, "1", "yes", "unknown", "unknown", CITE, ()),
+            )
+        ),
+    ),
+    R.XEN_VIRT_CAPS.id: (
+        lambda: probe(flags="", xen=XenFacts(virt_caps=("pv",))),
+        lambda: probe(flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap"))),
+    ),
+    R.VTD_CPU.id: (
+        lambda: catalog(
+            cpu=CpuFacts(spec=cpu("Core i7-2600K", vtd="no", in_cpu=True)),
+            chipset=ChipsetFacts(candidates=(chipset("Q67", location="cpu"),)),
+        ),
+        lambda: catalog(
+            cpu=CpuFacts(spec=cpu("Core i7-2600", vtd="yes", in_cpu=True)),
+            chipset=ChipsetFacts(candidates=(chipset("Q67", location="cpu"),)),
+        ),
+    ),
+    R.VTD_CHIPSET.id: (
+        lambda: catalog(chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),))),
+        lambda: catalog(),
+    ),
+    R.VTD_CHIPSET_AMBIGUOUS.id: (
+        lambda: catalog(
+            board=BoardFacts(),
+            chipset=ChipsetFacts(
+                candidates=(chipset("Q45"), chipset("Q43", support="no")), via="PCI id 8086:2e10"
+            ),
+        ),
+        lambda: catalog(),
+    ),
+    R.VTD_BOARD.id: (
+        lambda: catalog(board=BoardFacts(spec=board(status="absent"))),
+        lambda: catalog(),
+    ),
+    R.VTD_BIOS_TRAP.id: (
+        lambda: catalog(
+            chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),)),
+            board=BoardFacts(spec=board(status="unknown", notes=(note("trap"),))),
+        ),
+        lambda: catalog(),
+    ),
+    R.VTD_MIN_BIOS.id: (
+        lambda: catalog(
+            board=BoardFacts(
+                spec=board(notes=(note("requirement", min_bios="0061"),)),
+                bios_version="CBQ4510H.86A.0055",
+            )
+        ),
+        lambda: catalog(
+            board=BoardFacts(
+                spec=board(notes=(note("requirement", min_bios="0061"),)), bios_version="0061"
+            )
+        ),
+    ),
+    R.VTD_FIRMWARE_TABLE.id: (
+        lambda: probe(
+            firmware=FirmwareFacts(dmar=False), kernel=K(release="6.1", release_tuple=(6, 1))
+        ),
+        lambda: probe(),
+    ),
+    R.VTD_KERNEL.id: (
+        lambda: probe(kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=False)),
+        lambda: probe(),
+    ),
+    R.VTD_CMDLINE_ECHO.id: (
+        lambda: probe(
+            kernel=K(
+                release="6.1", release_tuple=(6, 1), iommu_active=False, cmdline_iommu_echo=True
+            )
+        ),
+        lambda: probe(
+            kernel=K(
+                release="6.1", release_tuple=(6, 1), iommu_active=True, cmdline_iommu_echo=True
+            )
+        ),
+    ),
+    R.IOMMU_PASSTHROUGH.id: (None, None),  # type: ignore[dict-item]
+    R.AMD_IOMMU_INVALID.id: (
+        lambda: probe(
+            kernel=K(
+                release="6.1",
+                release_tuple=(6, 1),
+                iommu_active=True,
+                invalid_amd_iommu_values=("on",),
+            )
+        ),
+        lambda: probe(),
+    ),
+    R.SOURCE_CONFLICT.id: (
+        lambda: catalog(chipset=ChipsetFacts(candidates=(chipset(notes=(note("conflict"),)),))),
+        lambda: catalog(),
+    ),
+    R.SOURCE_QUALIFICATION.id: (None, None),  # type: ignore[dict-item]
+    R.PROBE_EVIDENCE.id: (
+        lambda: catalog(tallies=(EvidenceTally("vtd", "", 3, 2),)),
+        lambda: catalog(tallies=(EvidenceTally("vtd", "", 3, 0),)),
+    ),
+    R.UNKNOWN_HARDWARE.id: (
+        lambda: catalog(cpu=CpuFacts()),
+        lambda: catalog(),
+    ),
+    R.GUIDANCE_KERNEL.id: (
+        lambda: catalog(),
+        lambda: probe(),
+    ),
+    R.SLAT_CPU.id: (lambda: catalog(), lambda: catalog(cpu=CpuFacts(spec=cpu(slat="yes")))),
+    R.HVM.id: (lambda: catalog(cpu=CpuFacts(spec=cpu(vtx="no"))), lambda: catalog()),
+    R.PT_NEEDS_IOMMU.id: (
+        lambda: catalog(chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),))),
+        lambda: catalog(
+            board=BoardFacts(
+                spec=board(),
+                bios_version="1",
+                bios_spec=BiosSpec(1, "1", "yes", "yes", "yes", CITE, ()),
+            )
+        ),
+    ),
+    R.PT_XEN_PV_INSECURE.id: (None, None),  # type: ignore[dict-item]
+}
+
+# Rules that flag with a ``supported`` status (context notes): fire = cited at all.
+CONTEXT_CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
+    R.IOMMU_PASSTHROUGH.id: (
+        lambda: probe(
+            kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=True, iommu_passthrough=True)
+        ),
+        lambda: probe(),
+    ),
+    R.SOURCE_QUALIFICATION.id: (
+        lambda: catalog(
+            chipset=ChipsetFacts(candidates=(chipset(notes=(note("qualification"),)),))
+        ),
+        lambda: catalog(),
+    ),
+    R.PT_XEN_PV_INSECURE.id: (
+        lambda: catalog(chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),))),
+        lambda: probe(),
+    ),
+}
+
+
+def cited(facts: HostFacts, rule: str) -> bool:
+    return any(r.rule == rule for c in judge(facts).values() for r in c.reasons)
+
+
+HW_RULES = sorted(r.id for r in all_rules() if r.applies_to == Applies.HARDWARE)
+
+
+def test_every_hardware_rule_has_cases() -> None:
+    assert set(HW_RULES) == set(CASES)
+
+
+@pytest.mark.parametrize("rule", HW_RULES)
+def test_rule_fires_and_stays_quiet(rule: str) -> None:
+    if rule in CONTEXT_CASES:
+        fire, quiet = CONTEXT_CASES[rule]
+        assert cited(fire(), rule), f"{rule} should be cited"
+        assert not cited(quiet(), rule), f"{rule} should not be cited"
+        return
+    fire, quiet = CASES[rule]
+    assert fired(fire(), rule), f"{rule} should fire"
+    assert not fired(quiet(), rule), f"{rule} should stay quiet"
+
+
+def test_supported_needs_every_layer() -> None:
+    caps = judge(catalog(board=BoardFacts(spec=board(status="unknown"))))
+    assert caps["vtd"].status.value == "unknown"
+    firmware = [r for r in caps["vtd"].reasons if r.layer.value == "firmware"]
+    assert firmware and firmware[0].hint and "post a probe" in str(firmware[0].hint)
+
+
+def test_kernel_era_decides_missing_vmx() -> None:
+    old = judge(probe(flags="ept", release=(5, 4)))["vtx"]
+    assert old.status.value == "unsupported"
+    new = judge(probe(flags="ept", release=(5, 15)))["vtx"]
+    assert new.status.value == "unknown"
+    with_spec = probe(
+        flags="ept",
+        release=(5, 15),
+        cpu=CpuFacts(vendor="intel", flags=frozenset({"ept"}), spec=cpu()),
+    )
+    assert judge(with_spec)["vtx"].status.value == "disabled"
+
+
+def test_pre_56_flag_visible_but_bios_locked_is_disabled() -> None:
+    facts = probe(
+        kernel=K(
+            release="4.19", release_tuple=(4, 19), kvm_disabled_by_bios=True, iommu_active=True
+        )
+    )
+    assert judge(facts)["vtx"].status.value == "disabled"
+
+
+def test_xen_dom0_judged_from_virt_caps_not_cpuinfo() -> None:
+    facts = probe(flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap")))
+    caps = judge(facts)
+    assert caps["vtx"].status.value == "supported"
+    assert caps["slat"].status.value == "supported"
+    assert caps["pci_passthrough"].status.value == "supported"
+
+
+def test_dmar_present_but_kernel_off_is_disabled_with_cmdline_hint() -> None:
+    facts = probe(
+        kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=False, cmdline_iommu_echo=True)
+    )
+    vtd = judge(facts)["vtd"]
+    assert vtd.status.value == "disabled"
+    kernel = [r for r in vtd.reasons if r.rule == R.VTD_KERNEL.id][0]
+    assert kernel.hint == {"kernel_cmdline_add": "intel_iommu=on"}
+
+
+@pytest.mark.parametrize(
+    ("version", "minimum", "expected"),
+    [
+        ("CBQ4510H.86A.0061.2009.0324.1639", "0061", True),
+        ("0060", "0061", False),
+        ("CBQ4510H.86A.0109", "0061", True),
+        ("F10c", "0061", None),
+    ],
+)
+def test_bios_comparison(version: str, minimum: str, expected: bool | None) -> None:
+    assert bios_at_least(version, minimum) is expected
+
+
+def test_bios_build_extracts_intel_build_number() -> None:
+    assert bios_build("APQ4310H.86A.0031.2009.0630.1516") == "0031"
+    assert bios_build("P1.90") == "P1.90"

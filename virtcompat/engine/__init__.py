@@ -1,0 +1,1 @@
+"""Verdict engine: HostFacts, the catalogue snapshot, resolution and the rules' checks."""

@@ -1,0 +1,199 @@
+"""Answer one compatibility query: resolve names, build HostFacts, judge, serialise.
+
+Answers are pure functions of (catalogue snapshot version, normalised query), so they are
+memoised per snapshot: a procurement script asking about the same board a thousand times
+costs one verdict.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from virtcompat.capability import CAPABILITIES
+from virtcompat.engine.resolve import ResolveError, catalog_facts
+from virtcompat.engine.snapshot import Snapshot
+from virtcompat.engine.verdict import judge
+from virtcompat.rules.registry import rules_version
+
+QUERY_FIELDS = ("board", "cpu", "bios", "chipset", "stepping", "hypervisor")
+HYPERVISORS = ("xen", "kvm")
+
+
+class QueryError(ValueError):
+    """A query that names nothing (no board, cpu or chipset) or a bad parameter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_query(raw: Mapping[str, Any]) -> dict[str, str | None]:
+    query: dict[str, str | None] = {}
+    for key in QUERY_FIELDS:
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            query[key] = None
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value).strip()
+            if len(text) > 200:
+                raise QueryError(key, "must be at most 200 characters")
+            query[key] = text
+        else:
+            raise QueryError(key, "must be a string")
+    if query["hypervisor"] is not None:
+        query["hypervisor"] = query["hypervisor"].lower()
+        if query["hypervisor"] not in HYPERVISORS:
+            raise QueryError("hypervisor", "must be one of: xen, kvm")
+    if not (query["board"] or query["cpu"] or query["chipset"]):
+        raise QueryError("board", "give at least one of board, cpu, chipset")
+    if query["bios"] and not query["board"]:
+        raise QueryError("bios", "a BIOS version needs a board")
+    return query
+
+
+class CompatService:
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._max = max_entries
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._cache: OrderedDict[tuple[str | None, ...], dict[str, Any]] = OrderedDict()
+
+    def answer(self, snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
+        """The verdict document for a cleaned query; raises ResolveError."""
+        key = tuple(query[k] for k in QUERY_FIELDS)
+        with self._lock:
+            if self._version != snapshot.version:
+                self._cache.clear()
+                self._version = snapshot.version
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        doc = _answer(snapshot, query)
+        with self._lock:
+            if self._version == snapshot.version:
+                self._cache[key] = doc
+                if len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+        return doc
+
+
+def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
+    facts = catalog_facts(
+        snapshot,
+        board=query["board"],
+        cpu=query["cpu"],
+        bios=query["bios"],
+        chipset=query["chipset"],
+        stepping=query["stepping"],
+    )
+    caps = judge(facts, query["hypervisor"])
+    board, cpu = facts.board.spec, facts.cpu.spec
+    chips = facts.chipset.candidates
+    return {
+        "query": {k: v for k, v in query.items() if v is not None},
+        "resolved": {
+            "board": {
+                "id": board.id,
+                "slug": board.slug,
+                "name": board.model,
+                "vendor": board.vendor,
+            }
+            if board
+            else None,
+            "cpu": {"id": cpu.id, "slug": cpu.slug, "name": cpu.brand, "vendor": cpu.vendor}
+            if cpu
+            else None,
+            "chipset": (
+                {
+                    "id": chips[0].id,
+                    "slug": chips[0].slug,
+                    "name": chips[0].name,
+                    "vendor": chips[0].vendor,
+                }
+                if len(chips) == 1
+                else None
+            ),
+            "chipset_candidates": [c.slug for c in chips] if len(chips) > 1 else [],
+            "bios": (
+                {
+                    "version": facts.board.bios_version,
+                    "id": facts.board.bios_spec.id if facts.board.bios_spec else None,
+                    "known": facts.board.bios_spec is not None,
+                }
+                if facts.board.bios_version
+                else None
+            ),
+        },
+        "capabilities": {name: caps[name].as_dict() for name in CAPABILITIES},
+        "rules_version": rules_version(),
+        "catalog_version": snapshot.version,
+    }
+
+
+CSV_COLUMNS = (
+    "board",
+    "cpu",
+    "bios",
+    "chipset",
+    "hypervisor",
+    "resolved_board",
+    "resolved_cpu",
+    "resolved_chipset",
+    *(f"{cap}_{part}" for cap in CAPABILITIES for part in ("status", "rule", "reason")),
+    "error",
+)
+
+
+def csv_rows(results: Iterable[Mapping[str, Any]]) -> str:
+    """One flat row per result (a spreadsheet opens it); errors fill the ``error`` column."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for result in results:
+        row: dict[str, Any] = {}
+        if "error" in result:
+            err = result["error"]
+            row.update(
+                {k: (err.get("query") or {}).get(k, "") for k in QUERY_FIELDS if k in CSV_COLUMNS}
+            )
+            row["error"] = err.get("detail", "")
+        else:
+            q = result["query"]
+            row.update({k: q.get(k, "") for k in QUERY_FIELDS if k in CSV_COLUMNS})
+            res = result["resolved"]
+            row["resolved_board"] = (res.get("board") or {}).get("slug", "")
+            row["resolved_cpu"] = (res.get("cpu") or {}).get("slug", "")
+            row["resolved_chipset"] = (res.get("chipset") or {}).get("slug", "") or " | ".join(
+                res.get("chipset_candidates") or []
+            )
+            for cap in CAPABILITIES:
+                verdict = result["capabilities"][cap]
+                decisive = [
+                    r
+                    for r in verdict["reasons"]
+                    if not r.get("advisory") and r["status"] == verdict["status"]
+                ]
+                first = decisive[0] if decisive else (verdict["reasons"] or [{}])[0]
+                row[f"{cap}_status"] = verdict["status"]
+                row[f"{cap}_rule"] = first.get("rule", "")
+                row[f"{cap}_reason"] = first.get("message", "")
+        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _csv_safe(value: Any) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it, since the
+    # query echo is caller-controlled text.
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+__all__ = ["CompatService", "QueryError", "ResolveError", "clean_query", "csv_rows"]

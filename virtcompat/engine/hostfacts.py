@@ -1,0 +1,115 @@
+"""HostFacts: one typed shape of what is known about a host, whatever the origin.
+
+Built from catalogue rows for a ``/compat`` query (spec facts) and from parsed observations
+for a probe (observed facts, joined with the catalogue rows they matched). Every field keeps
+its provenance so the verdict can cite it; ``None`` always means "not known", never "no".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from virtcompat.capability import Evidence
+from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, EvidenceTally
+
+
+@dataclass(frozen=True, slots=True)
+class CpuFacts:
+    vendor: str | None = None  # "intel" | "amd" | other vendor slug
+    brand: str | None = None
+    family: int | None = None
+    model: int | None = None
+    stepping: int | None = None  # CPUID stepping number
+    stepping_name: str | None = None  # "R0"
+    spec: CpuSpec | None = None
+    # Observed on a probe; None for a catalogue query.
+    flags: frozenset[str] | None = None
+    vmx_flags: frozenset[str] | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChipsetFacts:
+    """Chipset candidates: one when identified, several when a PCI id is shared."""
+
+    candidates: tuple[ChipsetSpec, ...] = ()
+    # How the candidates were found ("board", "name", "pci:8086:2e10", "pci:8086:3a1a").
+    via: str | None = None
+    # PCI ids seen on a probe that name no catalogue chipset.
+    unknown_pci_ids: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFacts:
+    spec: BoardSpec | None = None
+    bios_version: str | None = None
+    bios_spec: BiosSpec | None = None
+    dmi_vendor: str | None = None
+    dmi_name: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareFacts:
+    """ACPI tables the firmware publishes: DMAR (Intel VT-d) and IVRS (AMD-Vi)."""
+
+    dmar: bool | None = None
+    ivrs: bool | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KernelFacts:
+    release: str | None = None
+    release_tuple: tuple[int, int] | None = None
+    iommu_active: bool | None = None
+    iommu_groups: int | None = None
+    cmdline_iommu_echo: bool = False  # "DMAR: IOMMU enabled": only echoes intel_iommu=on
+    intel_iommu: tuple[str, ...] = ()
+    amd_iommu: tuple[str, ...] = ()
+    iommu_passthrough: bool = False
+    invalid_amd_iommu_values: tuple[str, ...] = ()
+    kvm_disabled_by_bios: bool = False
+    vmx_disabled_by_bios: bool = False
+    svm_disabled_by_bios: bool = False
+    kvm_no_hardware_support: bool = False
+    dev_kvm: bool | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HypervisorFacts:
+    """Whether the facts were taken inside a guest (cpuinfo ``hypervisor`` flag, dmesg)."""
+
+    present: bool | None = None
+    name: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class XenFacts:
+    """From ``xl info`` in a dom0: Xen masks vmx/svm from a PV dom0, so judge from here."""
+
+    version: str | None = None
+    xen_caps: tuple[str, ...] = ()
+    virt_caps: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostFacts:
+    origin: str  # "catalog" | "probe"
+    cpu: CpuFacts = field(default_factory=CpuFacts)
+    chipset: ChipsetFacts = field(default_factory=ChipsetFacts)
+    board: BoardFacts = field(default_factory=BoardFacts)
+    firmware: FirmwareFacts = field(default_factory=FirmwareFacts)
+    kernel: KernelFacts = field(default_factory=KernelFacts)
+    hypervisor: HypervisorFacts = field(default_factory=HypervisorFacts)
+    xen: XenFacts | None = None
+    # Probe tallies for the matched board (all BIOS releases and "" for any BIOS).
+    tallies: tuple[EvidenceTally, ...] = ()
+
+    @property
+    def observed(self) -> bool:
+        return self.origin == "probe"

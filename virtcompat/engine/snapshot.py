@@ -1,0 +1,350 @@
+"""An immutable in-memory copy of the catalogue, for verdicts without per-request queries.
+
+The catalogue is small (hundreds of rows) and changes rarely, so every verdict reads a
+snapshot keyed by ``CatalogState.version``. Every catalogue write bumps that version in its
+own transaction; ``SnapshotCache`` re-reads the version at most every ``ttl`` seconds and
+reloads when it moved, so a replica never keeps serving a catalogue older than the version
+it has seen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from virtcompat.capability import Evidence
+from virtcompat.catalog import catalog_version
+from virtcompat.models import (
+    Board,
+    Chipset,
+    Citation,
+    Cpu,
+    EvidenceCount,
+    Note,
+    Vendor,
+)
+from virtcompat.text import normalize_name
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    source_slug: str
+    title: str
+    url: str | None
+    confidence: str
+    field: str | None
+    claim: str | None
+
+    def evidence(self, kind: str, row_id: str | int | None) -> Evidence:
+        label = self.title if not self.url else f"{self.title} <{self.url}>"
+        return Evidence(kind=kind, id=row_id, source=f"{label} (confidence {self.confidence})")
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSpec:
+    id: int
+    slug: str
+    kind: str
+    severity: str
+    capability: str | None
+    text: str
+    min_bios_version: str | None
+    cites: tuple[Cite, ...]
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        if not self.cites:
+            return (Evidence(kind="note", id=self.slug, source=None),)
+        return tuple(c.evidence("note", self.slug) for c in self.cites)
+
+
+@dataclass(frozen=True, slots=True)
+class ChipsetSpec:
+    id: int
+    slug: str
+    name: str
+    vendor: str
+    iommu_support: str
+    iommu_kind: str
+    iommu_location: str
+    pci_ids: tuple[tuple[str, str], ...]  # (pci id, role)
+    cites: tuple[Cite, ...]
+    notes: tuple[NoteSpec, ...]
+
+    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
+        return _cite_evidence(self.cites, f"chipset:{self.slug}", fields)
+
+
+@dataclass(frozen=True, slots=True)
+class SteppingSpec:
+    name: str
+    cpuid_stepping: int | None
+    vtx: str
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSpec:
+    id: int
+    slug: str
+    brand: str
+    vendor: str
+    family: int | None
+    model: int | None
+    vtx: str
+    vtd: str
+    slat: str
+    slat_kind: str
+    iommu_in_cpu: bool
+    steppings: tuple[SteppingSpec, ...]
+    cites: tuple[Cite, ...]
+    notes: tuple[NoteSpec, ...]
+
+    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
+        return _cite_evidence(self.cites, f"cpu:{self.slug}", fields)
+
+
+@dataclass(frozen=True, slots=True)
+class BiosSpec:
+    id: int
+    version: str
+    vtx_option: str
+    vtd_option: str
+    vtd_works: str
+    cites: tuple[Cite, ...]
+    notes: tuple[NoteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSpec:
+    id: int
+    slug: str
+    model: str
+    vendor: str
+    chipset_slug: str | None
+    vtd_status: str
+    alias_names: tuple[str, ...]
+    bios: tuple[BiosSpec, ...]
+    cites: tuple[Cite, ...]
+    notes: tuple[NoteSpec, ...]
+
+    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
+        return _cite_evidence(self.cites, f"board:{self.slug}", fields)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceTally:
+    capability: str
+    bios_version: str
+    confirm: int
+    contradict: int
+
+
+def _cite_evidence(
+    cites: tuple[Cite, ...], row: str, fields: tuple[str, ...]
+) -> tuple[Evidence, ...]:
+    """Citations that support ``fields`` (or the row as a whole); never an empty tuple."""
+    chosen = [c for c in cites if c.field is None or not fields or c.field in fields]
+    if not chosen:
+        chosen = list(cites)
+    if not chosen:
+        return (Evidence(kind="spec", id=row, source=None),)
+    return tuple(c.evidence("spec", row) for c in chosen)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    chipsets: Mapping[str, ChipsetSpec]
+    cpus: Mapping[str, CpuSpec]
+    boards: Mapping[str, BoardSpec]
+    vendors: Mapping[str, tuple[str, ...]]  # vendor slug -> normalised names and aliases
+    by_pci_id: Mapping[str, tuple[str, ...]]  # pci id -> chipset slugs
+    evidence: Mapping[int, tuple[EvidenceTally, ...]] = field(default_factory=dict)
+    # normalised name/alias -> slugs, for resolution
+    chipset_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    cpu_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    board_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def chipset_by_id(self, chipset_id: int) -> ChipsetSpec | None:
+        for c in self.chipsets.values():
+            if c.id == chipset_id:
+                return c
+        return None
+
+
+def _cite(c: Citation) -> Cite:
+    return Cite(
+        source_slug=c.source.slug,
+        title=c.source.title,
+        url=c.source.url,
+        confidence=c.confidence.value,
+        field=c.field,
+        claim=c.claim,
+    )
+
+
+def load_snapshot(session: Session) -> Snapshot:
+    version = catalog_version(session)
+    cites: dict[tuple[str, int], list[Cite]] = defaultdict(list)
+    for c in session.scalars(select(Citation).order_by(Citation.id)):
+        for kind in ("chipset", "cpu", "board", "bios_release", "note"):
+            ref = getattr(c, f"{kind}_id")
+            if ref is not None:
+                cites[(kind, ref)].append(_cite(c))
+    notes: dict[tuple[str, int], list[NoteSpec]] = defaultdict(list)
+    for n in session.scalars(select(Note).order_by(Note.slug)):
+        spec = NoteSpec(
+            id=n.id,
+            slug=n.slug,
+            kind=n.kind.value,
+            severity=n.severity.value,
+            capability=n.capability,
+            text=n.text,
+            min_bios_version=n.min_bios_version,
+            cites=tuple(cites[("note", n.id)]),
+        )
+        for kind in ("chipset", "cpu", "board", "bios_release"):
+            ref = getattr(n, f"{kind}_id")
+            if ref is not None:
+                notes[(kind, ref)].append(spec)
+
+    vendors = {
+        v.slug: tuple({normalize_name(x) for x in [v.name, v.slug, *v.aliases]})
+        for v in session.scalars(select(Vendor))
+    }
+
+    chipsets: dict[str, ChipsetSpec] = {}
+    by_pci: dict[str, list[str]] = defaultdict(list)
+    chipset_names: dict[str, list[str]] = defaultdict(list)
+    for ch in session.scalars(select(Chipset).options(selectinload(Chipset.pci_ids))).unique():
+        chipsets[ch.slug] = ChipsetSpec(
+            id=ch.id,
+            slug=ch.slug,
+            name=ch.name,
+            vendor=ch.vendor.slug,
+            iommu_support=ch.iommu_support.value,
+            iommu_kind=ch.iommu_kind.value,
+            iommu_location=ch.iommu_location.value,
+            pci_ids=tuple((p.pci_id, p.role.value) for p in ch.pci_ids),
+            cites=tuple(cites[("chipset", ch.id)]),
+            notes=tuple(notes[("chipset", ch.id)]),
+        )
+        for p in ch.pci_ids:
+            by_pci[p.pci_id].append(ch.slug)
+        for name in (ch.name, ch.slug, f"{ch.vendor.name} {ch.name}"):
+            _add(chipset_names, normalize_name(name), ch.slug)
+
+    cpus: dict[str, CpuSpec] = {}
+    cpu_names: dict[str, list[str]] = defaultdict(list)
+    for cpu in session.scalars(select(Cpu).options(selectinload(Cpu.steppings))).unique():
+        cpus[cpu.slug] = CpuSpec(
+            id=cpu.id,
+            slug=cpu.slug,
+            brand=cpu.brand,
+            vendor=cpu.vendor.slug,
+            family=cpu.family,
+            model=cpu.model,
+            vtx=cpu.vtx.value,
+            vtd=cpu.vtd.value,
+            slat=cpu.slat.value,
+            slat_kind=cpu.slat_kind.value,
+            iommu_in_cpu=cpu.iommu_in_cpu,
+            steppings=tuple(
+                SteppingSpec(s.name, s.cpuid_stepping, s.vtx.value) for s in cpu.steppings
+            ),
+            cites=tuple(cites[("cpu", cpu.id)]),
+            notes=tuple(notes[("cpu", cpu.id)]),
+        )
+        for name in (cpu.brand, cpu.slug, f"{cpu.vendor.name} {cpu.brand}"):
+            _add(cpu_names, normalize_name(name), cpu.slug)
+
+    boards: dict[str, BoardSpec] = {}
+    board_names: dict[str, list[str]] = defaultdict(list)
+    stmt = select(Board).options(selectinload(Board.aliases), selectinload(Board.bios_releases))
+    for b in session.scalars(stmt).unique():
+        bios = tuple(
+            BiosSpec(
+                id=r.id,
+                version=r.version,
+                vtx_option=r.vtx_option.value,
+                vtd_option=r.vtd_option.value,
+                vtd_works=r.vtd_works.value,
+                cites=tuple(cites[("bios_release", r.id)]),
+                notes=tuple(notes[("bios_release", r.id)]),
+            )
+            for r in b.bios_releases
+        )
+        aliases = tuple(a.normalized for a in b.aliases)
+        boards[b.slug] = BoardSpec(
+            id=b.id,
+            slug=b.slug,
+            model=b.model,
+            vendor=b.vendor.slug,
+            chipset_slug=b.chipset.slug if b.chipset is not None else None,
+            vtd_status=b.vtd_status,
+            alias_names=aliases,
+            bios=bios,
+            cites=tuple(cites[("board", b.id)]),
+            notes=tuple(notes[("board", b.id)]),
+        )
+        for name in (b.model, b.slug, f"{b.vendor.name} {b.model}", *aliases):
+            _add(board_names, normalize_name(name), b.slug)
+        for a in b.aliases:
+            _add(board_names, normalize_name(a.name), b.slug)
+
+    tallies: dict[int, list[EvidenceTally]] = defaultdict(list)
+    for e in session.scalars(select(EvidenceCount).order_by(EvidenceCount.id)):
+        tallies[e.board_id].append(
+            EvidenceTally(e.capability, e.bios_version, e.confirm, e.contradict)
+        )
+
+    return Snapshot(
+        version=version,
+        chipsets=chipsets,
+        cpus=cpus,
+        boards=boards,
+        vendors=vendors,
+        by_pci_id={k: tuple(v) for k, v in by_pci.items()},
+        evidence={k: tuple(v) for k, v in tallies.items()},
+        chipset_names={k: tuple(v) for k, v in chipset_names.items()},
+        cpu_names={k: tuple(v) for k, v in cpu_names.items()},
+        board_names={k: tuple(v) for k, v in board_names.items()},
+    )
+
+
+def _add(index: dict[str, list[str]], key: str, slug: str) -> None:
+    if key and slug not in index[key]:
+        index[key].append(slug)
+
+
+class SnapshotCache:
+    """Process-local snapshot cache; safe to lose, keyed by the catalogue version."""
+
+    def __init__(self, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = float("-inf")
+
+    def get(self, session: Session) -> Snapshot:
+        now = self._clock()
+        snap = self._snapshot
+        if snap is not None and now - self._checked_at < self.ttl:
+            return snap
+        with self._lock:
+            version = catalog_version(session)
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = load_snapshot(session)
+            self._checked_at = now
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snapshot = None
+            self._checked_at = float("-inf")

@@ -1,0 +1,21 @@
+"""Text helpers shared by the catalogue loader and name resolution."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Anything that is not a letter or a digit (in any script) separates words.
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def normalize_name(s: str) -> str:
+    """Fold a vendor, board or product name to a comparison key.
+
+    DMI strings for one board differ only in case, punctuation and spacing
+    ("ASUSTeK Computer INC." vs "ASUSTeK COMPUTER INC.", "GA-EX58-UD5" vs "GA EX58 UD5"),
+    so the key is the NFKC form, casefolded, with every run of non-alphanumeric
+    characters collapsed to one space and the ends stripped.
+    """
+    folded = unicodedata.normalize("NFKC", s).casefold()
+    return _SEPARATORS.sub(" ", folded).strip()
