@@ -1,0 +1,1088 @@
+"""The reviewed catalogue seed: schema validation of ``seed/*.yaml`` and an idempotent loader.
+
+The seed is data that people review, so validation reports every problem at once, each
+with its file, its entry's slug and the field path, instead of stopping at the first.
+Every row, every note and every BIOS release must name at least one source: a fact
+without a source cannot be explained in a verdict.
+
+The loader upserts by natural key and never deletes catalogue rows: rows dropped from the
+seed stay (they may be referenced by probes or have been added through the API); only a
+subject's citations are replaced, and only when the seed's set for it differs. Running it
+twice changes nothing the second time, so no ``updated_at`` moves and the catalogue
+version is not bumped. It never commits; the caller does.
+
+This module imports SQLAlchemy but never Flask.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from virtcompat.catalog import bump_version, catalog_version
+from virtcompat.models import (
+    BiosRelease,
+    Board,
+    BoardAlias,
+    Chipset,
+    ChipsetPciId,
+    Citation,
+    Confidence,
+    Cpu,
+    CpuStepping,
+    IommuKind,
+    IommuLocation,
+    IommuSupport,
+    Note,
+    NoteKind,
+    NoteSeverity,
+    PciRole,
+    SlatKind,
+    Source,
+    Tri,
+    Vendor,
+)
+from virtcompat.text import normalize_name
+
+__all__ = [
+    "SCHEMAS",
+    "SEED_FILES",
+    "AliasSpec",
+    "BiosReleaseSpec",
+    "BoardSpec",
+    "ChipsetSpec",
+    "CiteSpec",
+    "CpuSpec",
+    "IommuSpec",
+    "KindCount",
+    "NoteSpec",
+    "PciIdSpec",
+    "SeedData",
+    "SeedError",
+    "SeedProblem",
+    "SeedReport",
+    "SourceSpec",
+    "SteppingSpec",
+    "VendorSpec",
+    "alias_key",
+    "load_seed",
+    "read_seed_file",
+    "validate_seed_dir",
+]
+
+SOURCE_KINDS = (
+    "datasheet",
+    "kernel-source",
+    "pci-ids",
+    "wiki",
+    "vendor-doc",
+    "review",
+    "blog",
+    "forum",
+    "database",
+    "test-suite",
+    "other",
+)
+CAPABILITIES = ("vtx", "vtd", "slat")
+BOARD_VTD_STATUSES = ("works", "absent", "broken", "unknown")
+ALIAS_KINDS = ("board", "product")
+
+SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+PCI_ID_RE = r"^[0-9a-f]{4}:[0-9a-f]{4}$"
+
+SEED_FILES = ("sources.yaml", "vendors.yaml", "chipsets.yaml", "cpus.yaml", "boards.yaml")
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _SeedLoader(yaml.SafeLoader):
+    """YAML 1.2-ish scalars: only ``true``/``false`` are booleans and dates stay strings.
+
+    PyYAML follows YAML 1.1, where ``yes``/``no``/``on``/``off`` are booleans and
+    ``2009-08-03`` is a date; the seed uses ``yes``/``no``/``unknown`` as words.
+    """
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SeedLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SeedLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|false|False)$"), list("tTfF")
+)
+
+
+def read_seed_file(path: str | Path) -> Any:
+    """Parse one seed file with the seed's YAML rules (``yes``/``no`` stay strings)."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_SeedLoader)
+
+
+# --------------------------------------------------------------------------- specs
+
+
+@dataclass(frozen=True, slots=True)
+class CiteSpec:
+    source: str
+    confidence: str
+    field: str | None = None
+    claim: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSpec:
+    slug: str
+    kind: str
+    severity: str
+    text: str
+    sources: tuple[CiteSpec, ...]
+    capability: str | None = None
+    min_bios_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    slug: str
+    title: str
+    kind: str
+    url: str | None = None
+    document_id: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VendorSpec:
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    sources: tuple[CiteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IommuSpec:
+    support: str
+    kind: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class PciIdSpec:
+    id: str
+    role: str
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChipsetSpec:
+    slug: str
+    vendor: str
+    name: str
+    family: str | None
+    iommu: IommuSpec
+    pci_ids: tuple[PciIdSpec, ...]
+    sources: tuple[CiteSpec, ...]
+    notes: tuple[NoteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SteppingSpec:
+    name: str
+    vtx: str
+    cpuid_stepping: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSpec:
+    slug: str
+    vendor: str
+    brand: str
+    family: int | None
+    model: int | None
+    microarchitecture: str | None
+    vtx: str
+    vtd: str
+    slat: str
+    slat_kind: str
+    iommu_in_cpu: bool
+    steppings: tuple[SteppingSpec, ...]
+    sources: tuple[CiteSpec, ...]
+    notes: tuple[NoteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AliasSpec:
+    kind: str
+    name: str
+    vendor: str | None = None
+
+    @property
+    def normalized(self) -> str:
+        """``BoardAlias.normalized``: vendor and name folded together, as the API stores it."""
+        return alias_key(self.vendor, self.name)
+
+
+def alias_key(vendor: str | None, name: str) -> str:
+    """The comparison key of a DMI alias: ``normalize_name("<vendor> <name>")``."""
+    return normalize_name(f"{vendor or ''} {name}")
+
+
+@dataclass(frozen=True, slots=True)
+class BiosReleaseSpec:
+    version: str
+    released: dt.date | None
+    vtx_option: str
+    vtd_option: str
+    vtd_works: str
+    sources: tuple[CiteSpec, ...]
+    notes: tuple[NoteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSpec:
+    slug: str
+    vendor: str
+    model: str
+    chipset: str | None
+    vtd_status: str
+    aliases: tuple[AliasSpec, ...]
+    bios_releases: tuple[BiosReleaseSpec, ...]
+    sources: tuple[CiteSpec, ...]
+    notes: tuple[NoteSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedData:
+    """A validated seed directory: every slug unique, every reference resolvable."""
+
+    sources: tuple[SourceSpec, ...]
+    vendors: tuple[VendorSpec, ...]
+    chipsets: tuple[ChipsetSpec, ...]
+    cpus: tuple[CpuSpec, ...]
+    boards: tuple[BoardSpec, ...]
+
+    def iter_notes(self) -> Iterator[tuple[str, NoteSpec]]:
+        """Every note with a readable path of its subject ("boards.yaml:intel-dq45cb")."""
+        for c in self.chipsets:
+            for n in c.notes:
+                yield f"chipsets.yaml:{c.slug}", n
+        for cpu in self.cpus:
+            for n in cpu.notes:
+                yield f"cpus.yaml:{cpu.slug}", n
+        for b in self.boards:
+            for n in b.notes:
+                yield f"boards.yaml:{b.slug}", n
+            for r in b.bios_releases:
+                for n in r.notes:
+                    yield f"boards.yaml:{b.slug}:bios {r.version}", n
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _values(e: Any) -> list[str]:
+    return [m.value for m in e]
+
+
+_SOURCES_REQUIRED = "at least one source is required"
+
+
+def _slug(max_len: int = 100) -> fields.String:
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=max_len), validate.Regexp(SLUG_RE)],
+    )
+
+
+def _text(max_len: int, *, required: bool = True) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_len))
+    return fields.String(load_default=None, validate=validate.Length(min=1, max=max_len))
+
+
+def _choice(choices: Sequence[str], *, required: bool = True) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=validate.OneOf(choices))
+    return fields.String(load_default=None, validate=validate.OneOf(choices))
+
+
+class _StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class CiteSchema(_StrictSchema):
+    source = _slug()
+    confidence = _choice(_values(Confidence))
+    field = _text(50, required=False)
+    claim = _text(4000, required=False)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> CiteSpec:
+        return CiteSpec(**data)
+
+
+def _cites() -> fields.List[Any]:
+    return fields.List(
+        fields.Nested(CiteSchema),
+        required=True,
+        validate=validate.Length(min=1, error=_SOURCES_REQUIRED),
+    )
+
+
+class NoteSchema(_StrictSchema):
+    slug = _slug(120)
+    kind = _choice(_values(NoteKind))
+    severity = _choice(_values(NoteSeverity))
+    capability = _choice(CAPABILITIES, required=False)
+    text = _text(8000)
+    min_bios_version = _text(100, required=False)
+    sources = _cites()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> NoteSpec:
+        return NoteSpec(**{**data, "sources": tuple(data["sources"])})
+
+
+def _notes() -> fields.List[Any]:
+    return fields.List(fields.Nested(NoteSchema), load_default=list)
+
+
+class SourceSchema(_StrictSchema):
+    slug = _slug()
+    title = _text(500)
+    url = fields.Url(load_default=None, validate=validate.Length(max=1000))
+    document_id = _text(200, required=False)
+    published = _text(40, required=False)
+    kind = _choice(SOURCE_KINDS)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> SourceSpec:
+        return SourceSpec(**data)
+
+
+class VendorSchema(_StrictSchema):
+    slug = _slug()
+    name = _text(200)
+    aliases = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), load_default=list
+    )
+    sources = _cites()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> VendorSpec:
+        return VendorSpec(
+            slug=data["slug"],
+            name=data["name"],
+            aliases=tuple(data["aliases"]),
+            sources=tuple(data["sources"]),
+        )
+
+
+class IommuSchema(_StrictSchema):
+    support = _choice(_values(IommuSupport))
+    kind = _choice(_values(IommuKind))
+    location = _choice(_values(IommuLocation))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> IommuSpec:
+        return IommuSpec(**data)
+
+
+class PciIdSchema(_StrictSchema):
+    id = fields.String(required=True, validate=validate.Regexp(PCI_ID_RE))
+    role = _choice(_values(PciRole))
+    label = _text(200, required=False)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> PciIdSpec:
+        return PciIdSpec(**data)
+
+
+class ChipsetSchema(_StrictSchema):
+    slug = _slug()
+    vendor = _slug()
+    name = _text(100)
+    family = _text(300, required=False)
+    iommu = fields.Nested(IommuSchema, required=True)
+    pci_ids = fields.List(fields.Nested(PciIdSchema), load_default=list)
+    sources = _cites()
+    notes = _notes()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> ChipsetSpec:
+        return ChipsetSpec(
+            **{
+                **data,
+                "pci_ids": tuple(data["pci_ids"]),
+                "sources": tuple(data["sources"]),
+                "notes": tuple(data["notes"]),
+            }
+        )
+
+
+class SteppingSchema(_StrictSchema):
+    name = _text(20)
+    cpuid_stepping = fields.Integer(
+        strict=True, load_default=None, validate=validate.Range(min=0, max=15)
+    )
+    vtx = _choice(_values(Tri))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> SteppingSpec:
+        return SteppingSpec(**data)
+
+
+class CpuSchema(_StrictSchema):
+    slug = _slug()
+    vendor = _slug()
+    brand = _text(200)
+    family = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
+    model = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
+    microarchitecture = _text(100, required=False)
+    vtx = _choice(_values(Tri))
+    vtd = _choice(_values(Tri))
+    slat = _choice(_values(Tri))
+    slat_kind = _choice(_values(SlatKind))
+    iommu_in_cpu = fields.Boolean(required=True, truthy={True}, falsy={False})
+    steppings = fields.List(fields.Nested(SteppingSchema), load_default=list)
+    sources = _cites()
+    notes = _notes()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> CpuSpec:
+        return CpuSpec(
+            **{
+                **data,
+                "steppings": tuple(data["steppings"]),
+                "sources": tuple(data["sources"]),
+                "notes": tuple(data["notes"]),
+            }
+        )
+
+
+class AliasSchema(_StrictSchema):
+    kind = _choice(ALIAS_KINDS)
+    vendor = _text(200, required=False)
+    name = _text(200)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> AliasSpec:
+        return AliasSpec(**data)
+
+
+class BiosReleaseSchema(_StrictSchema):
+    version = _text(100)
+    released = fields.Date(load_default=None)
+    vtx_option = _choice(_values(Tri))
+    vtd_option = _choice(_values(Tri))
+    vtd_works = _choice(_values(Tri))
+    sources = _cites()
+    notes = _notes()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> BiosReleaseSpec:
+        return BiosReleaseSpec(
+            **{**data, "sources": tuple(data["sources"]), "notes": tuple(data["notes"])}
+        )
+
+
+class BoardSchema(_StrictSchema):
+    slug = _slug()
+    vendor = _slug()
+    model = _text(200)
+    chipset = fields.String(required=True, allow_none=True, validate=validate.Regexp(SLUG_RE))
+    vtd_status = _choice(BOARD_VTD_STATUSES)
+    aliases = fields.List(fields.Nested(AliasSchema), load_default=list)
+    bios_releases = fields.List(fields.Nested(BiosReleaseSchema), load_default=list)
+    sources = _cites()
+    notes = _notes()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> BoardSpec:
+        return BoardSpec(
+            **{
+                **data,
+                "aliases": tuple(data["aliases"]),
+                "bios_releases": tuple(data["bios_releases"]),
+                "sources": tuple(data["sources"]),
+                "notes": tuple(data["notes"]),
+            }
+        )
+
+
+# The schema each seed file's entries must match, by file name.
+SCHEMAS: dict[str, type[Schema]] = {
+    "sources.yaml": SourceSchema,
+    "vendors.yaml": VendorSchema,
+    "chipsets.yaml": ChipsetSchema,
+    "cpus.yaml": CpuSchema,
+    "boards.yaml": BoardSchema,
+}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True, slots=True)
+class SeedProblem:
+    file: str
+    entry: str  # the entry's slug, or "#N" when it has none
+    path: str  # field path inside the entry ("notes[0].sources"); "" for the entry itself
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry}"
+        if self.path:
+            where += f": {self.path}"
+        return f"{where}: {self.message}"
+
+
+class SeedError(Exception):
+    """The seed directory is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[SeedProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid seed: {len(self.problems)} problem(s)\n{lines}")
+
+
+def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            yield from _flatten(value, path)
+    elif isinstance(messages, list | tuple):
+        for m in messages:
+            if isinstance(m, Mapping | list | tuple):
+                yield from _flatten(m, prefix)
+            else:
+                yield prefix, str(m)
+    else:
+        yield prefix, str(messages)
+
+
+def _load_file(
+    directory: Path, name: str, problems: list[SeedProblem], slugs: set[str]
+) -> list[Any]:
+    """Load one file's valid entries; ``slugs`` gets every entry's slug, valid or not.
+
+    References are checked against all slugs, so one invalid entry is reported once
+    rather than again by every row that refers to it.
+    """
+    path = directory / name
+    if not path.is_file():
+        problems.append(SeedProblem(name, "-", "", "file is missing"))
+        return []
+    try:
+        raw = read_seed_file(path)
+    except yaml.YAMLError as exc:
+        problems.append(SeedProblem(name, "-", "", f"not valid YAML: {exc}"))
+        return []
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(SeedProblem(name, "-", "", "must be a YAML list of entries"))
+        return []
+    schema = SCHEMAS[name]()
+    loaded: list[Any] = []
+    for index, entry in enumerate(raw):
+        label = f"#{index + 1}"
+        if isinstance(entry, Mapping) and isinstance(entry.get("slug"), str):
+            label = entry["slug"]
+            slugs.add(label)
+        if not isinstance(entry, Mapping):
+            problems.append(SeedProblem(name, label, "", "entry must be a mapping"))
+            continue
+        try:
+            loaded.append(schema.load(entry))
+        except ValidationError as exc:
+            for field_path, message in _flatten(exc.messages):
+                problems.append(SeedProblem(name, label, field_path, message))
+    return loaded
+
+
+class _Checker:
+    """Cross-entry rules a per-entry schema cannot see."""
+
+    def __init__(self, problems: list[SeedProblem]) -> None:
+        self.problems = problems
+        self.source_slugs: set[str] = set()
+        self.cited_sources: set[str] = set()
+        self.note_slugs: dict[str, str] = {}
+
+    def add(self, file: str, entry: str, path: str, message: str) -> None:
+        self.problems.append(SeedProblem(file, entry, path, message))
+
+    def unique(self, file: str, keys: Sequence[tuple[str, object]], what: str) -> None:
+        seen: set[object] = set()
+        for entry, key in keys:
+            if key in seen:
+                self.add(file, entry, "", f"duplicate {what} {key!r}")
+            seen.add(key)
+
+    def cites(self, file: str, entry: str, path: str, cites: Sequence[CiteSpec]) -> None:
+        for i, cite in enumerate(cites):
+            self.cited_sources.add(cite.source)
+            if cite.source not in self.source_slugs:
+                self.add(file, entry, f"{path}[{i}].source", f"unknown source {cite.source!r}")
+
+    def notes(self, file: str, entry: str, path: str, notes: Sequence[NoteSpec]) -> None:
+        for i, note in enumerate(notes):
+            where = f"{path}[{i}]"
+            previous = self.note_slugs.get(note.slug)
+            if previous is not None:
+                self.add(
+                    file, entry, f"{where}.slug", f"note slug {note.slug!r} also used by {previous}"
+                )
+            else:
+                self.note_slugs[note.slug] = f"{file}:{entry}"
+            if note.min_bios_version is not None and note.kind != NoteKind.REQUIREMENT:
+                self.add(
+                    file,
+                    entry,
+                    f"{where}.min_bios_version",
+                    "min_bios_version is only meaningful on a requirement note",
+                )
+            self.cites(file, entry, f"{where}.sources", note.sources)
+
+
+def validate_seed_dir(path: str | Path) -> SeedData:
+    """Validate every seed file in ``path``; raise ``SeedError`` listing all problems."""
+    directory = Path(path)
+    problems: list[SeedProblem] = []
+    slugs: dict[str, set[str]] = {name: set() for name in SEED_FILES}
+    loaded = {name: _load_file(directory, name, problems, slugs[name]) for name in SEED_FILES}
+    sources: list[SourceSpec] = loaded["sources.yaml"]
+    vendors: list[VendorSpec] = loaded["vendors.yaml"]
+    chipsets: list[ChipsetSpec] = loaded["chipsets.yaml"]
+    cpus: list[CpuSpec] = loaded["cpus.yaml"]
+    boards: list[BoardSpec] = loaded["boards.yaml"]
+
+    check = _Checker(problems)
+    check.source_slugs = slugs["sources.yaml"]
+    vendor_slugs = slugs["vendors.yaml"]
+    chipset_slugs = slugs["chipsets.yaml"]
+
+    check.unique("sources.yaml", [(s.slug, s.slug) for s in sources], "slug")
+    check.unique("vendors.yaml", [(v.slug, v.slug) for v in vendors], "slug")
+    check.unique("vendors.yaml", [(v.slug, v.name) for v in vendors], "name")
+    for v in vendors:
+        check.cites("vendors.yaml", v.slug, "sources", v.sources)
+
+    f = "chipsets.yaml"
+    check.unique(f, [(c.slug, c.slug) for c in chipsets], "slug")
+    check.unique(f, [(c.slug, (c.vendor, c.name)) for c in chipsets], "(vendor, name)")
+    for c in chipsets:
+        if c.vendor not in vendor_slugs:
+            check.add(f, c.slug, "vendor", f"unknown vendor {c.vendor!r}")
+        check.unique(f, [(c.slug, (p.id, p.role)) for p in c.pci_ids], "pci id (id, role)")
+        check.cites(f, c.slug, "sources", c.sources)
+        check.notes(f, c.slug, "notes", c.notes)
+
+    f = "cpus.yaml"
+    check.unique(f, [(c.slug, c.slug) for c in cpus], "slug")
+    check.unique(f, [(c.slug, (c.vendor, c.brand)) for c in cpus], "(vendor, brand)")
+    for cpu in cpus:
+        if cpu.vendor not in vendor_slugs:
+            check.add(f, cpu.slug, "vendor", f"unknown vendor {cpu.vendor!r}")
+        check.unique(f, [(cpu.slug, s.name) for s in cpu.steppings], "stepping")
+        check.cites(f, cpu.slug, "sources", cpu.sources)
+        check.notes(f, cpu.slug, "notes", cpu.notes)
+
+    f = "boards.yaml"
+    check.unique(f, [(b.slug, b.slug) for b in boards], "slug")
+    check.unique(f, [(b.slug, (b.vendor, b.model)) for b in boards], "(vendor, model)")
+    for b in boards:
+        if b.vendor not in vendor_slugs:
+            check.add(f, b.slug, "vendor", f"unknown vendor {b.vendor!r}")
+        if b.chipset is not None and b.chipset not in chipset_slugs:
+            check.add(f, b.slug, "chipset", f"unknown chipset {b.chipset!r}")
+        for i, a in enumerate(b.aliases):
+            if not normalize_name(a.name):
+                check.add(f, b.slug, f"aliases[{i}].name", "normalizes to an empty string")
+        check.unique(f, [(b.slug, (a.kind, a.normalized)) for a in b.aliases], "alias")
+        check.unique(f, [(b.slug, r.version) for r in b.bios_releases], "BIOS version")
+        check.cites(f, b.slug, "sources", b.sources)
+        check.notes(f, b.slug, "notes", b.notes)
+        for i, r in enumerate(b.bios_releases):
+            check.cites(f, b.slug, f"bios_releases[{i}].sources", r.sources)
+            check.notes(f, b.slug, f"bios_releases[{i}].notes", r.notes)
+
+    for s in sources:
+        if s.slug not in check.cited_sources:
+            check.add("sources.yaml", s.slug, "", "source is not cited by any entry")
+
+    if problems:
+        raise SeedError(problems)
+    return SeedData(
+        sources=tuple(sources),
+        vendors=tuple(vendors),
+        chipsets=tuple(chipsets),
+        cpus=tuple(cpus),
+        boards=tuple(boards),
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+REPORT_KINDS = (
+    "sources",
+    "vendors",
+    "chipsets",
+    "chipset_pci_ids",
+    "cpus",
+    "cpu_steppings",
+    "boards",
+    "board_aliases",
+    "bios_releases",
+    "notes",
+    "citations",
+)
+
+
+@dataclass(slots=True)
+class KindCount:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0  # citations only: a subject's changed set replaces the old one
+
+
+def _empty_counts() -> dict[str, KindCount]:
+    return {kind: KindCount() for kind in REPORT_KINDS}
+
+
+@dataclass(slots=True)
+class SeedReport:
+    counts: dict[str, KindCount] = dataclasses.field(default_factory=_empty_counts)
+    # The catalogue version after loading; None when nothing changed (no bump).
+    catalog_version: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated or c.deleted for c in self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "counts": {k: dataclasses.asdict(v) for k, v in self.counts.items()},
+            "changed": self.changed,
+            "catalog_version": self.catalog_version,
+        }
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def summary(self) -> str:
+        lines = [
+            f"{kind}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+            + (f", {c.deleted} deleted" if c.deleted else "")
+            for kind, c in self.counts.items()
+        ]
+        return "\n".join(lines)
+
+
+_M = TypeVar("_M")
+_CiteKey = tuple[int, str, str | None, str | None]
+_Subject = tuple[str, int]
+
+
+def _sync(obj: object, values: Mapping[str, object]) -> bool:
+    """Set only the attributes that differ, so an unchanged row is never flushed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+class _Loader:
+    def __init__(self, session: Session, report: SeedReport) -> None:
+        self.session = session
+        self.report = report
+        self.sources: dict[str, Source] = {}
+        self.vendors: dict[str, Vendor] = {}
+        self.chipsets: dict[str, Chipset] = {}
+        self.cpus: dict[str, Cpu] = {}
+        self.boards: dict[str, Board] = {}
+        self.notes: dict[str, Note] = {}
+        # (subject kind, subject id) -> desired citations, filled while rows are upserted
+        self.wanted_cites: list[tuple[_Subject, Sequence[CiteSpec]]] = []
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        c = self.report.counts[kind]
+        setattr(c, outcome, getattr(c, outcome) + n)
+
+    def upsert(
+        self,
+        kind: str,
+        existing: dict[str, _M],
+        slug: str,
+        factory: Callable[..., _M],
+        values: Mapping[str, object],
+    ) -> _M:
+        obj = existing.get(slug)
+        if obj is None:
+            obj = factory(slug=slug, **values)
+            self.session.add(obj)
+            existing[slug] = obj
+            self.count(kind, "created")
+        elif _sync(obj, values):
+            self.count(kind, "updated")
+        else:
+            self.count(kind, "unchanged")
+        return obj
+
+    def child(self, kind: str, obj: object | None, values: Mapping[str, object]) -> bool:
+        """Count a keyed child row; returns True when it must be created."""
+        if obj is None:
+            self.count(kind, "created")
+            return True
+        self.count(kind, "updated" if _sync(obj, values) else "unchanged")
+        return False
+
+    def run(self, data: SeedData) -> None:
+        s = self.session
+        self.sources = {x.slug: x for x in s.scalars(select(Source))}
+        self.vendors = {x.slug: x for x in s.scalars(select(Vendor))}
+        self.chipsets = {x.slug: x for x in s.scalars(select(Chipset))}
+        self.cpus = {x.slug: x for x in s.scalars(select(Cpu))}
+        self.boards = {x.slug: x for x in s.scalars(select(Board))}
+        self.notes = {x.slug: x for x in s.scalars(select(Note))}
+
+        for src in data.sources:
+            self.upsert(
+                "sources",
+                self.sources,
+                src.slug,
+                Source,
+                {
+                    "title": src.title,
+                    "url": src.url,
+                    "document_id": src.document_id,
+                    "published": src.published,
+                    "kind": src.kind,
+                },
+            )
+        for v in data.vendors:
+            self.upsert(
+                "vendors",
+                self.vendors,
+                v.slug,
+                Vendor,
+                {"name": v.name, "aliases": list(v.aliases)},
+            )
+        s.flush()
+        for v in data.vendors:
+            self.wanted_cites.append((("vendor", self.vendors[v.slug].id), v.sources))
+
+        for c in data.chipsets:
+            self.load_chipset(c)
+        for cpu in data.cpus:
+            self.load_cpu(cpu)
+        s.flush()
+        for b in data.boards:
+            self.load_board(b)
+        s.flush()
+
+        for c in data.chipsets:
+            self.load_notes("chipset", self.chipsets[c.slug].id, c.notes)
+            self.wanted_cites.append((("chipset", self.chipsets[c.slug].id), c.sources))
+        for cpu in data.cpus:
+            self.load_notes("cpu", self.cpus[cpu.slug].id, cpu.notes)
+            self.wanted_cites.append((("cpu", self.cpus[cpu.slug].id), cpu.sources))
+        for b in data.boards:
+            board = self.boards[b.slug]
+            self.load_notes("board", board.id, b.notes)
+            self.wanted_cites.append((("board", board.id), b.sources))
+            releases = {r.version: r for r in board.bios_releases}
+            for r in b.bios_releases:
+                rid = releases[r.version].id
+                self.load_notes("bios_release", rid, r.notes)
+                self.wanted_cites.append((("bios_release", rid), r.sources))
+        s.flush()
+        for n in self.all_notes(data):
+            self.wanted_cites.append((("note", self.notes[n.slug].id), n.sources))
+
+        self.load_citations()
+        s.flush()
+
+    @staticmethod
+    def all_notes(data: SeedData) -> Iterator[NoteSpec]:
+        for _, note in data.iter_notes():
+            yield note
+
+    def load_chipset(self, c: ChipsetSpec) -> None:
+        chipset = self.upsert(
+            "chipsets",
+            self.chipsets,
+            c.slug,
+            Chipset,
+            {
+                "vendor_id": self.vendors[c.vendor].id,
+                "name": c.name,
+                "family": c.family,
+                "iommu_support": IommuSupport(c.iommu.support),
+                "iommu_kind": IommuKind(c.iommu.kind),
+                "iommu_location": IommuLocation(c.iommu.location),
+            },
+        )
+        have = {(p.pci_id, p.role.value): p for p in chipset.pci_ids} if chipset.id else {}
+        for p in c.pci_ids:
+            if self.child("chipset_pci_ids", have.get((p.id, p.role)), {"label": p.label}):
+                chipset.pci_ids.append(
+                    ChipsetPciId(pci_id=p.id, role=PciRole(p.role), label=p.label)
+                )
+
+    def load_cpu(self, c: CpuSpec) -> None:
+        cpu = self.upsert(
+            "cpus",
+            self.cpus,
+            c.slug,
+            Cpu,
+            {
+                "vendor_id": self.vendors[c.vendor].id,
+                "brand": c.brand,
+                "family": c.family,
+                "model": c.model,
+                "microarchitecture": c.microarchitecture,
+                "vtx": Tri(c.vtx),
+                "vtd": Tri(c.vtd),
+                "slat": Tri(c.slat),
+                "slat_kind": SlatKind(c.slat_kind),
+                "iommu_in_cpu": c.iommu_in_cpu,
+            },
+        )
+        have = {st.name: st for st in cpu.steppings} if cpu.id else {}
+        for st in c.steppings:
+            values = {"cpuid_stepping": st.cpuid_stepping, "vtx": Tri(st.vtx)}
+            if self.child("cpu_steppings", have.get(st.name), values):
+                cpu.steppings.append(
+                    CpuStepping(name=st.name, cpuid_stepping=st.cpuid_stepping, vtx=Tri(st.vtx))
+                )
+
+    def load_board(self, b: BoardSpec) -> None:
+        board = self.upsert(
+            "boards",
+            self.boards,
+            b.slug,
+            Board,
+            {
+                "vendor_id": self.vendors[b.vendor].id,
+                "chipset_id": self.chipsets[b.chipset].id if b.chipset is not None else None,
+                "model": b.model,
+                "vtd_status": b.vtd_status,
+            },
+        )
+        aliases = {(a.kind, a.normalized): a for a in board.aliases} if board.id else {}
+        for a in b.aliases:
+            key = a.normalized
+            if self.child(
+                "board_aliases", aliases.get((a.kind, key)), {"vendor": a.vendor, "name": a.name}
+            ):
+                board.aliases.append(
+                    BoardAlias(kind=a.kind, vendor=a.vendor, name=a.name, normalized=key)
+                )
+        releases = {r.version: r for r in board.bios_releases} if board.id else {}
+        for r in b.bios_releases:
+            values = {
+                "released": r.released,
+                "vtx_option": Tri(r.vtx_option),
+                "vtd_option": Tri(r.vtd_option),
+                "vtd_works": Tri(r.vtd_works),
+            }
+            if self.child("bios_releases", releases.get(r.version), values):
+                board.bios_releases.append(BiosRelease(version=r.version, **values))
+
+    def load_notes(self, subject: str, subject_id: int, notes: Sequence[NoteSpec]) -> None:
+        for n in notes:
+            values: dict[str, object] = {
+                "kind": NoteKind(n.kind),
+                "severity": NoteSeverity(n.severity),
+                "capability": n.capability,
+                "text": n.text,
+                "min_bios_version": n.min_bios_version,
+                "chipset_id": None,
+                "board_id": None,
+                "bios_release_id": None,
+                "cpu_id": None,
+            }
+            values[f"{subject}_id"] = subject_id
+            self.upsert("notes", self.notes, n.slug, Note, values)
+
+    def load_citations(self) -> None:
+        have: dict[_Subject, list[Citation]] = {}
+        for cit in self.session.scalars(select(Citation)):
+            have.setdefault(_citation_subject(cit), []).append(cit)
+        for subject, cites in self.wanted_cites:
+            kind, subject_id = subject
+            wanted: list[_CiteKey] = [
+                (self.sources[c.source].id, Confidence(c.confidence).value, c.field, c.claim)
+                for c in cites
+            ]
+            old = have.get(subject, [])
+            current: list[_CiteKey] = [
+                (c.source_id, Confidence(c.confidence).value, c.field, c.claim) for c in old
+            ]
+            if Counter(current) == Counter(wanted):
+                self.count("citations", "unchanged", len(wanted))
+                continue
+            for cit in old:
+                self.session.delete(cit)
+            self.count("citations", "deleted", len(old))
+            for source_id, confidence, field, claim in wanted:
+                self.session.add(
+                    Citation(
+                        source_id=source_id,
+                        confidence=Confidence(confidence),
+                        field=field,
+                        claim=claim,
+                        **{f"{kind}_id": subject_id},
+                    )
+                )
+            self.count("citations", "created", len(wanted))
+
+
+def _citation_subject(c: Citation) -> _Subject:
+    for kind in ("vendor", "chipset", "cpu", "board", "bios_release", "note"):
+        value: int | None = getattr(c, f"{kind}_id")
+        if value is not None:
+            return (kind, value)
+    raise ValueError(f"citation {c.id} has no subject")
+
+
+def load_seed(session: Session, path: str | Path) -> SeedReport:
+    """Validate ``path`` and upsert it into ``session``; the caller commits.
+
+    Rows are matched by slug (BIOS releases by board and version, aliases by board, kind
+    and ``alias_key(vendor, name)``, PCI ids by chipset, id and role, steppings by CPU and
+    name). A subject's citations are replaced only when the seed's set differs. The
+    catalogue version is bumped (``virtcompat.catalog.bump_version``, which creates the
+    row if missing) only when something changed.
+    """
+    data = validate_seed_dir(path)
+    report = SeedReport()
+    _Loader(session, report).run(data)
+    if report.changed:
+        bump_version(session)
+        report.catalog_version = catalog_version(session)
+    return report
