@@ -58,19 +58,19 @@ class Problem(HTTPException):
         self.extra_headers = dict(headers or {})
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+def flatten_messages(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
     """marshmallow's nested error dict -> (field path, message) pairs."""
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             path = f"{prefix}.{key}" if prefix else str(key)
-            yield from _flatten(value, path)
+            yield from flatten_messages(value, path)
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
             for m in messages:
                 yield prefix or "_schema", m
         else:
             for i, m in enumerate(messages):
-                yield from _flatten(m, f"{prefix}.{i}" if prefix else str(i))
+                yield from flatten_messages(m, f"{prefix}.{i}" if prefix else str(i))
     else:
         yield prefix or "_schema", str(messages)
 
@@ -111,7 +111,9 @@ def problem_response(exc: HTTPException) -> Response:
     data = getattr(exc, "data", None)
     if isinstance(data, Mapping) and "messages" in data:
         # webargs/marshmallow validation error: keep field paths ("json.items.3.board").
-        errors = [{"field": path, "message": msg} for path, msg in _flatten(data["messages"])]
+        errors = [
+            {"field": path, "message": msg} for path, msg in flatten_messages(data["messages"])
+        ]
         extra["errors"] = errors
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]) or detail
         if status == 422:

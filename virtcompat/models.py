@@ -418,7 +418,10 @@ class Probe(Base):
     __tablename__ = "probes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of the Idempotency-Key header ("k:…") or of the canonical body ("c:…"): a
+    # client-chosen key is never stored as given.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
     token_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
     )
@@ -435,6 +438,9 @@ class Probe(Base):
     matched: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     rules_version: Mapped[str | None] = mapped_column(String(32))
+    # The evidence increments this probe applied, so deletion and reprocessing undo exactly
+    # them: [{"board_id", "bios_version", "capability", "confirm", "contradict"}].
+    contributions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     board_id: Mapped[int | None] = mapped_column(
         ForeignKey("boards.id", ondelete="SET NULL"), index=True
     )

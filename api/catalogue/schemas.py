@@ -44,8 +44,16 @@ class SourceSchema(Schema):
     kind = fields.String()
 
 
+class SourceRefSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    title = fields.String()
+    url = fields.String(allow_none=True)
+    document_id = fields.String(allow_none=True)
+
+
 class CitationSchema(Schema):
-    source = fields.Nested(SourceSchema(only=("id", "slug", "title", "url", "document_id")))
+    source = fields.Nested(SourceRefSchema)
     confidence = fields.String()
     field = fields.String(allow_none=True)
     claim = fields.String(allow_none=True)

@@ -41,7 +41,7 @@ def source(s: Source) -> dict[str, Any]:
 def citation(c: Citation) -> dict[str, Any]:
     return {
         "source": source(c.source),
-        "confidence": c.confidence.value,
+        "confidence": str(c.confidence),
         "field": c.field,
         "claim": c.claim,
     }
@@ -65,8 +65,8 @@ def notes(session: Session, rows: Sequence[Note]) -> list[dict[str, Any]]:
         {
             "id": n.id,
             "slug": n.slug,
-            "kind": n.kind.value,
-            "severity": n.severity.value,
+            "kind": str(n.kind),
+            "severity": str(n.severity),
             "capability": n.capability,
             "text": n.text,
             "min_bios_version": n.min_bios_version,
@@ -100,12 +100,12 @@ def chipsets(
             "vendor": ref(c.vendor),
             "family": c.family,
             "iommu": {
-                "support": c.iommu_support.value,
-                "kind": c.iommu_kind.value,
-                "location": c.iommu_location.value,
+                "support": str(c.iommu_support),
+                "kind": str(c.iommu_kind),
+                "location": str(c.iommu_location),
             },
             "pci_ids": [
-                {"pci_id": p.pci_id, "role": p.role.value, "label": p.label} for p in c.pci_ids
+                {"pci_id": p.pci_id, "role": str(p.role), "label": p.label} for p in c.pci_ids
             ],
             "sources": [citation(x) for x in cites[c.id]],
         }
@@ -129,13 +129,13 @@ def cpus(session: Session, rows: Sequence[Cpu], detail: bool = False) -> list[di
             "family": c.family,
             "model": c.model,
             "microarchitecture": c.microarchitecture,
-            "vtx": c.vtx.value,
-            "vtd": c.vtd.value,
-            "slat": c.slat.value,
-            "slat_kind": c.slat_kind.value,
+            "vtx": str(c.vtx),
+            "vtd": str(c.vtd),
+            "slat": str(c.slat),
+            "slat_kind": str(c.slat_kind),
             "iommu_in_cpu": c.iommu_in_cpu,
             "steppings": [
-                {"name": s.name, "cpuid_stepping": s.cpuid_stepping, "vtx": s.vtx.value}
+                {"name": s.name, "cpuid_stepping": s.cpuid_stepping, "vtx": str(s.vtx)}
                 for s in c.steppings
             ],
             "sources": [citation(x) for x in cites[c.id]],
@@ -155,9 +155,9 @@ def _bios(session: Session, rows: Sequence[BiosRelease]) -> list[dict[str, Any]]
             "id": b.id,
             "version": b.version,
             "released": b.released,
-            "vtx_option": b.vtx_option.value,
-            "vtd_option": b.vtd_option.value,
-            "vtd_works": b.vtd_works.value,
+            "vtx_option": str(b.vtx_option),
+            "vtd_option": str(b.vtd_option),
+            "vtd_works": str(b.vtd_works),
             "notes": notes(session, note_map[b.id]),
             "sources": [citation(x) for x in cites[b.id]],
         }

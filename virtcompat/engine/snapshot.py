@@ -40,9 +40,14 @@ class Cite:
     confidence: str
     field: str | None
     claim: str | None
+    document_id: str | None = None
 
     def evidence(self, kind: str, row_id: str | int | None) -> Evidence:
-        label = self.title if not self.url else f"{self.title} <{self.url}>"
+        label = self.title
+        if self.document_id and self.document_id not in label:
+            label = f"{label} [{self.document_id}]"
+        if self.url:
+            label = f"{label} <{self.url}>"
         return Evidence(kind=kind, id=row_id, source=f"{label} (confidence {self.confidence})")
 
 
@@ -185,6 +190,7 @@ def _cite(c: Citation) -> Cite:
         confidence=c.confidence.value,
         field=c.field,
         claim=c.claim,
+        document_id=c.source.document_id,
     )
 
 

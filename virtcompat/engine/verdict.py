@@ -47,10 +47,19 @@ def _r(
         layer=layer,
         status=status,
         message=message,
-        hint=hint if hint is not None else (dict(rule.hint) if rule.hint else None),
+        hint=_hint(rule, status, hint),
         evidence=tuple(evidence),
         advisory=rule.id in ADVISORY_RULES,
     )
+
+
+def _hint(rule: Rule, status: Status, hint: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """An explicit hint wins ({} means none); else the rule's own hint, unless all is well."""
+    if hint is not None:
+        return hint or None
+    if rule.hint and status != S.SUPPORTED:
+        return dict(rule.hint)
+    return None
 
 
 def combine(reasons: Sequence[Reason]) -> Status:
@@ -97,7 +106,9 @@ def _notes(f: HostFacts, capability: str) -> list[NoteSpec]:
     return list(seen.values())
 
 
-def _source_notes(f: HostFacts, capability: str) -> list[Reason]:
+def _source_notes(f: HostFacts, capability: str, qualified: Status) -> list[Reason]:
+    """Conflict notes decide (``conflict``); qualification notes ride along as advisory
+    context carrying the status of the fact they qualify."""
     out = []
     for n in _notes(f, capability):
         if n.capability != capability:
@@ -105,7 +116,7 @@ def _source_notes(f: HostFacts, capability: str) -> list[Reason]:
         if n.kind == "conflict":
             out.append(_r(R.SOURCE_CONFLICT, Layer.BOARD, S.CONFLICT, n.text, n.evidence()))
         elif n.kind == "qualification":
-            out.append(_r(R.SOURCE_QUALIFICATION, Layer.CHIPSET, S.SUPPORTED, n.text, n.evidence()))
+            out.append(_r(R.SOURCE_QUALIFICATION, Layer.CHIPSET, qualified, n.text, n.evidence()))
     return out
 
 
@@ -434,7 +445,7 @@ def _vtx(f: HostFacts) -> Capability:
                     )
                 )
 
-    reasons.extend(_source_notes(f, "vtx"))
+    reasons.extend(_source_notes(f, "vtx", combine(reasons)))
     if not f.observed:
         tr = _tally_reason(f, "vtx", combine(reasons), f"{feat} enabled")
         if tr is not None:
@@ -910,7 +921,8 @@ def _vtd(f: HostFacts) -> Capability:
         )
     silicon_status = combine(silicon)
     firmware = _firmware(f, name, silicon_status)
-    reasons = [*silicon, *firmware, *_kernel(f, name), *_source_notes(f, "vtd")]
+    reasons = [*silicon, *firmware, *_kernel(f, name)]
+    reasons += _source_notes(f, "vtd", combine(reasons))
     if not f.observed:
         tr = _tally_reason(f, "vtd", combine(reasons), "an ACPI table and an active IOMMU")
         if tr is not None:
@@ -999,7 +1011,7 @@ def _slat(f: HostFacts, vtx: Capability) -> Capability:
                 spec.evidence(("slat", "ept", "npt")),
             )
         )
-    reasons.extend(_source_notes(f, "slat"))
+    reasons.extend(_source_notes(f, "slat", combine(reasons)))
     return _cap(reasons)
 
 

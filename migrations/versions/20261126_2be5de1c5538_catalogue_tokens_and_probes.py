@@ -1,8 +1,8 @@
 """catalogue, tokens and probes
 
-Revision ID: 57847b9550a6
+Revision ID: 2be5de1c5538
 Revises:
-Create Date: 2026-11-26 03:58:40.457221
+Create Date: 2026-11-26 04:12:12.208056
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "57847b9550a6"
+revision: str = "2be5de1c5538"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -546,6 +546,7 @@ def upgrade() -> None:
         "probes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=128), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("token_id", sa.Integer(), nullable=True),
         sa.Column("delete_token_hash", sa.String(length=64), nullable=False),
         sa.Column(
@@ -563,6 +564,7 @@ def upgrade() -> None:
         sa.Column("matched", sa.JSON(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("rules_version", sa.String(length=32), nullable=True),
+        sa.Column("contributions", sa.JSON(), nullable=False),
         sa.Column("board_id", sa.Integer(), nullable=True),
         sa.Column("bios_release_id", sa.Integer(), nullable=True),
         sa.Column("cpu_id", sa.Integer(), nullable=True),

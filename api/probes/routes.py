@@ -1,0 +1,194 @@
+"""/api/v1/probes: authenticated, idempotent ingestion of probe reports, with a diagnosis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, g, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from api.auth import require_scope
+from api.compat.routes import invalidate_snapshot, snapshot
+from api.db import db
+from api.errors import Problem, flatten_messages
+from api.ops import PROBES
+from virtcompat.ingest import (
+    DeleteTokenMismatch,
+    IdempotencyConflict,
+    ProbeNotFound,
+    delete_probe,
+    ingest,
+)
+from virtcompat.models import Probe
+
+blp = Blueprint(
+    "probes",
+    __name__,
+    url_prefix="/api/v1/probes",
+    description="Probe reports from hosts: parsed, diagnosed, and counted as evidence.",
+)
+
+
+class AgentSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    version = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class ProbeCreateSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    agent = fields.Nested(AgentSchema, required=True)
+    collected_at = fields.String(validate=validate.Length(max=64))
+    artefacts = fields.Dict(
+        required=True,
+        metadata={
+            "description": "cpuinfo, dmesg, dmi{}, lspci, cmdline, kernel_release, "
+            "acpi_tables[], iommu_groups, dev_kvm, kvm_nested, xl_info, ..."
+        },
+    )
+
+
+class ProbeSchema(Schema):
+    id = fields.Integer()
+    received_at = fields.DateTime()
+    agent = fields.Dict()
+    collected_at = fields.String(allow_none=True)
+    diagnosis = fields.Dict()
+    matched = fields.Dict()
+    facts = fields.Dict()
+    warnings = fields.List(fields.String())
+    rules_version = fields.String(allow_none=True)
+    delete_token = fields.String(metadata={"description": "only in the 201 response"})
+
+
+def _dump(probe: Probe, *, facts: bool = True, delete_token: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": probe.id,
+        "received_at": probe.received_at.isoformat() if probe.received_at else None,
+        "agent": {"name": probe.agent_name, "version": probe.agent_version},
+        "collected_at": probe.collected_at,
+        "diagnosis": probe.diagnosis,
+        "matched": probe.matched,
+        "warnings": probe.warnings,
+        "rules_version": probe.rules_version,
+    }
+    if facts:
+        doc["facts"] = probe.facts
+    if delete_token is not None:
+        doc["delete_token"] = delete_token
+    return doc
+
+
+@blp.route("")
+class Probes(MethodView):
+    @blp.doc(
+        requestBody={"content": {"application/json": {"schema": ProbeCreateSchema}}},
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string"},
+                "description": "a retry with the same key returns the first result",
+            }
+        ],
+        security=[{"bearer": []}],
+    )
+    @blp.response(201, ProbeSchema)
+    @blp.alt_response(200, schema=ProbeSchema, description="idempotent replay")
+    @require_scope("probe:write")
+    def post(self) -> Response:
+        """Post a probe report (scope probe:write); the diagnosis comes back"""
+        request.max_content_length = current_app.config["PROBE_MAX_BYTES"]
+        if request.mimetype != "application/json":
+            raise Problem(415, "Send the probe report as application/json.")
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            raise Problem(400, "The body is not a JSON object.")
+        try:
+            ProbeCreateSchema().load(payload)
+        except ValidationError as exc:
+            errors = [
+                {"field": f"json.{p}", "message": m} for p, m in flatten_messages(exc.messages)
+            ]
+            raise Problem(
+                422,
+                "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]),
+                title="Invalid request",
+                errors=errors,
+            ) from None
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (1 <= len(key) <= 255):
+            raise Problem(
+                422,
+                "Idempotency-Key must be 1 to 255 characters.",
+                errors=[{"field": "header.Idempotency-Key", "message": "length"}],
+            )
+        session = db()
+        try:
+            result = ingest(
+                session,
+                payload,
+                idempotency_key=key,
+                token_id=g.token.id,
+                salt=current_app.config["PROBE_SALT"],
+                snapshot=snapshot(),
+            )
+            session.commit()
+        except IdempotencyConflict as exc:
+            session.rollback()
+            raise Problem(409, str(exc)) from None
+        if result.created and result.probe.contributions:
+            invalidate_snapshot()
+        PROBES.labels("created" if result.created else "replayed").inc()
+        body = _dump(result.probe, facts=False, delete_token=result.delete_token)
+        resp = Response(
+            json.dumps(body), status=201 if result.created else 200, mimetype="application/json"
+        )
+        resp.headers["Location"] = f"/api/v1/probes/{result.probe.id}"
+        return resp
+
+
+@blp.route("/<int:probe_id>")
+class ProbeItem(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(200, ProbeSchema)
+    @require_scope("probe:write")
+    def get(self, probe_id: int) -> dict[str, Any]:
+        """A stored probe: parsed facts, matches and diagnosis (scope probe:write)"""
+        probe = db().get(Probe, probe_id)
+        if probe is None:
+            raise Problem(404, f"probe {probe_id} not found")
+        return _dump(probe)
+
+    @blp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "X-Delete-Token",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "the delete_token returned when the probe was posted",
+            }
+        ]
+    )
+    @blp.response(204)
+    def delete(self, probe_id: int) -> None:
+        """Delete a probe and its contribution to the evidence (needs its delete_token)"""
+        token = request.headers.get("X-Delete-Token", "")
+        if not token or len(token) > 200:
+            raise Problem(
+                401, "The X-Delete-Token header with the probe's delete_token is required."
+            )
+        session = db()
+        try:
+            delete_probe(session, probe_id, token)
+            session.commit()
+        except ProbeNotFound:
+            raise Problem(404, f"probe {probe_id} not found") from None
+        except DeleteTokenMismatch:
+            session.rollback()
+            raise Problem(403, "The delete token does not match this probe.") from None
+        invalidate_snapshot()

@@ -1,0 +1,269 @@
+"""/api/v1/validate/domain-config and /api/v1/xen/options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, json, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.compat.routes import snapshot
+from api.db import db
+from api.errors import Problem, flatten_messages
+from virtcompat.capability import CAPABILITIES, Capability, Status
+from virtcompat.engine.compat import QueryError, clean_query
+from virtcompat.engine.resolve import ResolveError, catalog_facts
+from virtcompat.engine.verdict import judge
+from virtcompat.ingest import stored_capabilities
+from virtcompat.models import Probe
+from virtcompat.xen.options import all_options, get_option
+from virtcompat.xen.sarif import to_sarif
+from virtcompat.xen.validate import validate_config
+
+blp = Blueprint(
+    "validate",
+    __name__,
+    url_prefix="/api/v1",
+    description="Validate Xen domain configs (xm and xl) against the option catalogue, the "
+    "cross-option rules and, optionally, a target host's capabilities.",
+)
+
+SARIF = "application/sarif+json"
+STATUSES = [s.value for s in Status]
+
+
+class TargetSchema(Schema):
+    probe_id = fields.Integer(validate=validate.Range(min=1))
+    board = fields.String(validate=validate.Length(max=200))
+    cpu = fields.String(validate=validate.Length(max=200))
+    bios = fields.String(validate=validate.Length(max=100))
+    chipset = fields.String(validate=validate.Length(max=200))
+    capabilities = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CAPABILITIES)),
+        values=fields.Raw(),
+        metadata={"description": 'e.g. {"hvm": "supported", "pci_passthrough": "unsupported"}'},
+    )
+
+    @validates_schema
+    def one_kind(self, data: dict[str, Any], **_: Any) -> None:
+        kinds = [
+            "probe_id" in data,
+            any(k in data for k in ("board", "cpu", "bios", "chipset")),
+            "capabilities" in data,
+        ]
+        if sum(kinds) > 1:
+            raise ValidationError(
+                "give one of probe_id, hardware (board/cpu/bios/chipset) or capabilities"
+            )
+
+
+class ValidateSchema(Schema):
+    config = fields.String(required=True)
+    format = fields.String(load_default="auto", validate=validate.OneOf(["auto", "xm", "xl"]))
+    xen_version = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{1,2}(\.\d{1,3}){0,2}$")
+    )
+    target = fields.Nested(TargetSchema, load_default=None, allow_none=True)
+
+
+class FindingSchema(Schema):
+    rule = fields.String()
+    severity = fields.String()
+    key = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+    column = fields.Integer(allow_none=True)
+    message = fields.String()
+    hint = fields.String(allow_none=True)
+    related = fields.List(fields.Dict())
+
+
+class ValidationResultSchema(Schema):
+    valid = fields.Boolean()
+    format = fields.String()
+    format_reason = fields.String()
+    xen_version = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(FindingSchema))
+    requires = fields.List(fields.String())
+    options = fields.Dict()
+    target = fields.Dict(allow_none=True)
+
+
+def _explicit(caps: dict[str, Any]) -> dict[str, Capability]:
+    out: dict[str, Capability] = {}
+    for name, value in caps.items():
+        status = value.get("status") if isinstance(value, dict) else value
+        if status not in STATUSES:
+            raise Problem(
+                422,
+                f"target.capabilities.{name}: must be one of {', '.join(STATUSES)}",
+                errors=[
+                    {
+                        "field": f"json.target.capabilities.{name}",
+                        "message": f"must be one of {', '.join(STATUSES)}",
+                    }
+                ],
+            )
+        out[name] = Capability(status=Status(status))
+    return out
+
+
+def _host(target: dict[str, Any] | None) -> tuple[dict[str, Capability] | None, dict[str, Any]]:
+    if not target:
+        return None, {}
+    if "capabilities" in target:
+        return _explicit(target["capabilities"]), {"kind": "capabilities"}
+    if "probe_id" in target:
+        probe = db().get(Probe, target["probe_id"])
+        if probe is None:
+            raise Problem(404, f"probe {target['probe_id']} not found")
+        return stored_capabilities(probe.diagnosis), {"kind": "probe", "probe_id": probe.id}
+    try:
+        query = clean_query(target)
+        facts = catalog_facts(
+            snapshot(),
+            board=query["board"],
+            cpu=query["cpu"],
+            bios=query["bios"],
+            chipset=query["chipset"],
+        )
+    except ResolveError as exc:
+        raise Problem(
+            422,
+            f"target: {exc}",
+            errors=[{"field": f"json.target.{exc.field}", "message": f"{exc.reason}: {exc.value}"}],
+            candidates=list(exc.candidates),
+        ) from None
+    except QueryError as exc:
+        raise Problem(
+            422,
+            f"target.{exc.field}: {exc}",
+            errors=[{"field": f"json.target.{exc.field}", "message": str(exc)}],
+        ) from None
+    summary = {"kind": "hardware", **{k: v for k, v in query.items() if v}}
+    return judge(facts, "xen"), summary
+
+
+def _respond(
+    config: str | bytes, fmt: str, xen_version: str | None, target: dict[str, Any] | None
+) -> Response:
+    limit = current_app.config["CONFIG_MAX_BYTES"]
+    size = len(config.encode("utf-8", "surrogatepass") if isinstance(config, str) else config)
+    if size > limit:
+        raise Problem(413, f"The config is {size} bytes; the limit is {limit} bytes.")
+    host, summary = _host(target)
+    try:
+        result = validate_config(config, fmt, xen_version, host)
+    except ValueError as exc:
+        raise Problem(
+            422, str(exc), errors=[{"field": "xen_version", "message": str(exc)}]
+        ) from None
+    best = request.accept_mimetypes.best_match(["application/json", SARIF])
+    if (
+        best == SARIF
+        and request.accept_mimetypes[SARIF] > request.accept_mimetypes["application/json"]
+    ):
+        return Response(json.dumps(to_sarif(result, "domain.cfg")), mimetype=SARIF)
+    doc = result.as_dict()
+    doc["target"] = (
+        {**summary, "capabilities": {k: v.status.value for k, v in host.items()}}
+        if host is not None
+        else None
+    )
+    return Response(json.dumps(doc), mimetype="application/json")
+
+
+@blp.route("/validate/domain-config")
+class ValidateDomainConfig(MethodView):
+    @blp.doc(
+        requestBody={
+            "content": {
+                "application/json": {"schema": ValidateSchema},
+                "text/plain": {"schema": {"type": "string"}},
+            }
+        },
+        parameters=[
+            {
+                "in": "query",
+                "name": n,
+                "schema": {"type": "string"},
+                "description": "with a text/plain body",
+            }
+            for n in ("format", "xen_version", "board", "cpu", "bios", "chipset", "probe_id")
+        ],
+    )
+    @blp.response(200, ValidationResultSchema)
+    def post(self) -> Response:
+        """Validate an xm or xl domain config (Accept: application/sarif+json for SARIF)"""
+        # A JSON-escaped config can be up to 6x its raw size; the raw size is checked after.
+        request.max_content_length = current_app.config["CONFIG_MAX_BYTES"] * 6 + 65536
+        mimetype = request.mimetype
+        if mimetype == "text/plain":
+            args = {k: v for k, v in request.args.items()}
+            data = {"config": "", **{k: args[k] for k in ("format", "xen_version") if k in args}}
+            target_raw: dict[str, Any] = {
+                k: args[k] for k in ("board", "cpu", "bios", "chipset") if k in args
+            }
+            if "probe_id" in args:
+                target_raw["probe_id"] = args["probe_id"]
+            try:
+                loaded = ValidateSchema().load({**data, "target": target_raw or None})
+            except ValidationError as exc:
+                raise Problem(
+                    422,
+                    "invalid query parameters",
+                    errors=[
+                        {"field": f"query.{k}", "message": str(v)}
+                        for k, v in exc.messages_dict.items()
+                    ],
+                ) from None
+            body = request.get_data(cache=False)
+            return _respond(body, loaded["format"], loaded["xen_version"], loaded["target"])
+        if mimetype != "application/json":
+            raise Problem(415, "Send application/json, or text/plain with query parameters.")
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            raise Problem(400, "The body is not a JSON object.")
+        try:
+            loaded = ValidateSchema().load(payload)
+        except ValidationError as exc:
+            errors = [
+                {"field": f"json.{p}", "message": m} for p, m in flatten_messages(exc.messages)
+            ]
+            raise Problem(
+                422,
+                "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]),
+                title="Invalid request",
+                errors=errors,
+            ) from None
+        return _respond(loaded["config"], loaded["format"], loaded["xen_version"], loaded["target"])
+
+
+class XenOptionQueryArgsSchema(Schema):
+    q = fields.String(validate=validate.Length(max=100))
+
+
+@blp.route("/xen/options")
+class XenOptions(MethodView):
+    @blp.arguments(XenOptionQueryArgsSchema, location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The Xen option catalogue (xm 3.x and xl 4.x)"""
+        items = [o.as_dict() for o in all_options()]
+        q = (args.get("q") or "").lower()
+        if q:
+            items = [o for o in items if q in json.dumps(o).lower()]
+        return {"items": items, "total": len(items)}
+
+
+@blp.route("/xen/options/<name>")
+class XenOptionItem(MethodView):
+    @blp.response(200)
+    def get(self, name: str) -> dict[str, Any]:
+        """One Xen option by its xl or xm name"""
+        option = get_option(name)
+        if option is None:
+            raise Problem(404, f"Xen option {name!r} not found")
+        result: dict[str, Any] = option.as_dict()
+        return result

@@ -1,0 +1,179 @@
+"""/api/v1/compat against the seeded catalogue: the issue's acceptance combinations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+
+def compat(client: FlaskClient, **query: str) -> dict[str, Any]:
+    resp = client.get("/api/v1/compat", query_string=query)
+    assert resp.status_code == 200, resp.get_json()
+    body: dict[str, Any] = resp.get_json()
+    return body
+
+
+def reasons(doc: dict[str, Any], cap: str, rule: str | None = None) -> list[dict[str, Any]]:
+    return [r for r in doc["capabilities"][cap]["reasons"] if rule is None or r["rule"] == rule]
+
+
+@pytest.mark.parametrize(
+    ("query", "cap", "status"),
+    [
+        ({"board": "DQ43AP", "cpu": "Core 2 Quad Q9550"}, "vtx", "supported"),
+        ({"board": "DQ43AP", "cpu": "Core 2 Quad Q9550"}, "vtd", "unsupported"),
+        ({"board": "DQ45CB", "bios": "0061"}, "vtd", "supported"),
+        ({"board": "DQ45CB", "bios": "CBQ4510H.86A.0061.2009.0324.1639"}, "vtd", "supported"),
+        ({"board": "DQ45CB", "bios": "0055"}, "vtd", "unsupported"),
+        ({"board": "DQ45CB"}, "vtd", "unknown"),
+        ({"cpu": "Core i7-2600K", "chipset": "Q67"}, "vtd", "unsupported"),
+        ({"cpu": "Core 2 Duo E7200"}, "vtx", "unsupported"),
+        ({"cpu": "Core 2 Duo E7400"}, "vtx", "unknown"),
+        ({"cpu": "Core 2 Duo E7400", "stepping": "R0"}, "vtx", "supported"),
+        ({"cpu": "Core 2 Duo E7400", "stepping": "M0"}, "vtx", "unsupported"),
+        ({"chipset": "8086:2e10"}, "vtd", "unknown"),
+        ({"board": "DX38BT"}, "vtd", "supported"),
+        ({"board": "DQ35JO"}, "vtd", "supported"),
+        ({"cpu": "Core i7-920"}, "slat", "supported"),
+        ({"cpu": "Core 2 Quad Q9550"}, "slat", "unsupported"),
+        ({"board": "DQ43AP", "cpu": "Core 2 Quad Q9550"}, "pci_passthrough", "unsupported"),
+    ],
+)
+def test_seeded_combinations(
+    client: FlaskClient, query: dict[str, str], cap: str, status: str
+) -> None:
+    assert compat(client, **query)["capabilities"][cap]["status"] == status
+
+
+def test_dq43ap_trap_names_q43_and_cites_the_datasheet(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ43AP", cpu="Core 2 Quad Q9550")
+    trap = reasons(doc, "vtd", "HW-VTD-BIOS-OPTION-TRAP")
+    assert trap and trap[0]["status"] == "unsupported" and trap[0]["layer"] == "firmware"
+    assert "Q43" in trap[0]["message"] and "not evidence" in trap[0]["message"]
+    sources = " ".join(e["source"] or "" for e in trap[0]["evidence"])
+    assert "319970" in sources
+
+
+def test_dq45cb_cites_cpu_chipset_and_firmware_layers(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ45CB", bios="0061")
+    layers = {r["layer"] for r in reasons(doc, "vtd") if r["status"] == "supported"}
+    assert {"cpu", "chipset", "firmware"} <= layers
+
+
+def test_old_dq45cb_bios_hint_names_0061(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ45CB", bios="0055")
+    req = reasons(doc, "vtd", "HW-VTD-MIN-BIOS")[0]
+    assert req["status"] == "unsupported" and req["hint"] == {"bios_update": "0061"}
+
+
+def test_i7_2600_is_not_unsupported_for_the_cpu_layer(client: FlaskClient) -> None:
+    doc = compat(client, cpu="Core i7-2600", chipset="Q67")
+    cpu_layer = [r for r in reasons(doc, "vtd", "HW-VTD-CPU")]
+    assert cpu_layer and cpu_layer[0]["status"] == "supported"
+    assert doc["capabilities"]["vtd"]["status"] != "unsupported"
+
+
+def test_e7400_without_stepping_hints_how_to_settle(client: FlaskClient) -> None:
+    doc = compat(client, cpu="E7400")
+    r = reasons(doc, "vtx", "HW-VTX-STEPPING")[0]
+    assert r["hint"]["give"] == "cpu stepping" and r["hint"]["steppings"] == ["M0", "R0"]
+
+
+def test_shared_pci_id_names_both_candidates(client: FlaskClient) -> None:
+    doc = compat(client, chipset="8086:2e10")
+    assert set(doc["resolved"]["chipset_candidates"]) == {"intel-q43", "intel-q45"}
+    amb = reasons(doc, "vtd", "HW-CHIPSET-AMBIGUOUS")[0]
+    assert "Q43" in amb["message"] and "Q45" in amb["message"]
+
+
+@pytest.mark.parametrize(
+    "name", ["DQ43AP", "dq43ap", "intel-dq43ap", "Intel Corporation DQ43AP", " Intel  DQ43AP "]
+)
+def test_board_names_are_tolerant(client: FlaskClient, name: str) -> None:
+    assert compat(client, board=name)["resolved"]["board"]["slug"] == "intel-dq43ap"
+
+
+def test_cpuinfo_brand_string_resolves(client: FlaskClient) -> None:
+    doc = compat(client, cpu="Intel(R) Core(TM) i7-2600 CPU @ 3.40GHz")
+    assert doc["resolved"]["cpu"]["slug"] == "intel-core-i7-2600"
+
+
+def test_unknown_name_lists_candidates(client: FlaskClient) -> None:
+    resp = client.get("/api/v1/compat?board=DQ43AB")
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert any("DQ43AP" in c for c in body["candidates"])
+    assert body["errors"][0]["field"] == "board"
+
+
+def test_query_without_hardware_is_422(client: FlaskClient) -> None:
+    resp = client.get("/api/v1/compat?hypervisor=xen")
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+
+
+def test_every_cited_rule_is_published(client: FlaskClient) -> None:
+    published = {r["id"] for r in client.get("/api/v1/rules").get_json()["items"]}
+    for query in (
+        {"board": "DQ43AP", "cpu": "Q9550"},
+        {"board": "DQ45CB", "bios": "0055"},
+        {"cpu": "E7400"},
+        {"chipset": "8086:2e10"},
+        {"board": "X8DTi"},
+    ):
+        doc = compat(client, **query)
+        for cap in doc["capabilities"].values():
+            for r in cap["reasons"]:
+                assert r["rule"] in published
+                assert client.get(f"/api/v1/rules/{r['rule']}").status_code == 200
+
+
+def test_batch_of_500_in_order_with_errors_in_place(client: FlaskClient) -> None:
+    pattern = [
+        {"board": "DQ43AP"},
+        {"cpu": "E7200"},
+        {"board": "no such board"},
+        {"board": "DQ45CB", "bios": "0061"},
+        {"hypervisor": "xen"},
+    ]
+    items = [pattern[i % len(pattern)] for i in range(500)]
+    resp = client.post("/api/v1/compat/batch", json={"items": items})
+    assert resp.status_code == 200
+    results = resp.get_json()["results"]
+    assert len(results) == 500
+    for i, result in enumerate(results):
+        kind = i % len(pattern)
+        if kind in (2, 4):
+            assert result["error"]["status"] == 422 and result["error"]["index"] == i
+        else:
+            assert result["query"] == pattern[kind]
+
+
+def test_batch_over_500_is_422(client: FlaskClient) -> None:
+    resp = client.post("/api/v1/compat/batch", json={"items": [{"cpu": "E7200"}] * 501})
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+
+
+def test_csv_for_single_and_batch(client: FlaskClient) -> None:
+    one = client.get("/api/v1/compat?board=DQ43AP&cpu=Q9550", headers={"Accept": "text/csv"})
+    assert one.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(one.get_data(as_text=True))))
+    assert len(rows) == 1 and rows[0]["vtd_status"] == "unsupported"
+    assert rows[0]["resolved_board"] == "intel-dq43ap"
+    batch = client.post(
+        "/api/v1/compat/batch",
+        json={"items": [{"cpu": "E7200"}, {"board": "=HYPERLINK(1)"}]},
+        headers={"Accept": "text/csv"},
+    )
+    rows = list(csv.DictReader(io.StringIO(batch.get_data(as_text=True))))
+    assert [r["vtx_status"] for r in rows] == ["unsupported", ""]
+    assert rows[1]["error"] and rows[1]["board"].startswith("'=")
+
+
+def test_compat_etag(client: FlaskClient) -> None:
+    first = client.get("/api/v1/compat?cpu=E7200")
+    again = client.get("/api/v1/compat?cpu=E7200", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304

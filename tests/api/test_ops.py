@@ -1,0 +1,94 @@
+"""Operations: health, readiness, metrics, OpenAPI, docs, CLI tokens, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from virtcompat.models import ApiToken, Base
+from virtcompat.tokens import hash_secret
+
+
+def test_healthz(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_ok_when_migrated(client: FlaskClient) -> None:
+    resp = client.get("/readyz")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"
+
+
+def test_readyz_503_when_not_migrated(tmp_path: Path) -> None:
+    from app import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    resp = app.test_client().get("/readyz")
+    assert resp.status_code == 503 and "not migrated" in resp.get_json()["detail"]
+
+
+def test_readyz_503_when_database_unreachable() -> None:
+    from app import create_app
+
+    url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+    resp = create_app({"TESTING": True, "DATABASE_URL": url}).test_client().get("/readyz")
+    assert resp.status_code == 503 and "unreachable" in resp.get_json()["detail"]
+
+
+def test_metrics_exposes_prometheus_text(client: FlaskClient) -> None:
+    client.get("/api/v1/compat?cpu=E7200")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert "virtcompat_http_requests_total" in body
+    assert 'virtcompat_verdicts_total{capability="vtx",status="unsupported"}' in body
+
+
+def test_openapi_document_and_docs(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in (
+        "/api/v1/compat",
+        "/api/v1/compat/batch",
+        "/api/v1/boards/{key}",
+        "/api/v1/probes",
+        "/api/v1/validate/domain-config",
+        "/api/v1/rules",
+    ):
+        assert path in spec["paths"], path
+    assert client.get("/docs").status_code == 200
+
+
+def test_request_id_is_echoed(client: FlaskClient) -> None:
+    resp = client.get("/healthz", headers={"X-Request-Id": "abc123"})
+    assert resp.headers["X-Request-Id"] == "abc123"
+
+
+def test_tokens_create_prints_token_once_and_stores_only_its_hash(
+    app: Flask, db_session: Session
+) -> None:
+    result: Result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--name", "agent-1", "--scope", "probe:write"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[-1]
+    stored = db_session.scalars(select(ApiToken).where(ApiToken.name == "agent-1")).one()
+    assert stored.token_hash == hash_secret(secret) and secret not in stored.token_hash
+    assert stored.scopes == ["probe:write"]
+
+
+def test_tokens_create_rejects_unknown_scope(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--name", "x", "--scope", "root"]
+    )
+    assert result.exit_code != 0 and "unknown scope" in result.output
+
+
+def test_models_and_migrations_do_not_drift(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

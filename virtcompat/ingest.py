@@ -1,0 +1,550 @@
+"""Probe ingestion: scrub, parse, match to the catalogue, diagnose, store, count evidence.
+
+Idempotent: the ``Idempotency-Key`` header (else a hash of the content) is unique in the
+probes table, so a retried or concurrent duplicate post finds the first row instead of
+writing a second. Secrets never reach the database: serial numbers, UUIDs and MACs are
+replaced by salted hashes before parsing, and everything stored derives from the scrubbed
+artefacts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from virtcompat.capability import CAPABILITIES, Capability, Evidence, Layer, Reason, Status
+from virtcompat.catalog import bump_version
+from virtcompat.engine.hostfacts import (
+    BoardFacts,
+    ChipsetFacts,
+    CpuFacts,
+    FirmwareFacts,
+    HostFacts,
+    HypervisorFacts,
+    KernelFacts,
+    XenFacts,
+)
+from virtcompat.engine.resolve import (
+    ResolveError,
+    find_bios,
+    narrow_by_pci,
+    resolve_board,
+    resolve_cpu,
+)
+from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot, load_snapshot
+from virtcompat.engine.verdict import bios_build, judge
+from virtcompat.models import EvidenceCount, Probe, UnverifiedHardware
+from virtcompat.probe.artefacts import Observations, parse_artefacts
+from virtcompat.probe.redact import scrub_artefacts
+from virtcompat.rules.registry import rules_version
+from virtcompat.text import normalize_name
+
+# Capabilities whose probe verdicts count as evidence for a board / BIOS release.
+COUNTED = ("vtx", "vtd")
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before for a different body."""
+
+
+class ProbeNotFound(LookupError):
+    pass
+
+
+class DeleteTokenMismatch(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    probe: Probe
+    created: bool
+    delete_token: str | None  # only on creation: the secret is not stored
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compress(artefacts: Mapping[str, Any]) -> bytes:
+    return zlib.compress(canonical(artefacts), 6)
+
+
+def decompress(blob: bytes) -> dict[str, Any]:
+    data = json.loads(zlib.decompress(blob))
+    return data if isinstance(data, dict) else {}
+
+
+# -- catalogue matching ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Matched:
+    board: BoardSpec | None
+    bios_version: str | None
+    cpu: CpuSpec | None
+    chipsets: tuple[ChipsetSpec, ...]
+    chipset_via: str | None
+    unknown: tuple[tuple[str, str, dict[str, Any]], ...]  # (kind, key, details)
+
+    def as_dict(self) -> dict[str, Any]:
+        bios = None
+        if self.board is not None and self.bios_version:
+            spec = find_bios(self.board, self.bios_version)
+            bios = {
+                "version": self.bios_version,
+                "id": spec.id if spec else None,
+                "known": spec is not None,
+            }
+        return {
+            "board": {"id": self.board.id, "slug": self.board.slug, "name": self.board.model}
+            if self.board
+            else None,
+            "bios": bios,
+            "cpu": {"id": self.cpu.id, "slug": self.cpu.slug, "name": self.cpu.brand}
+            if self.cpu
+            else None,
+            "chipsets": [{"id": c.id, "slug": c.slug, "name": c.name} for c in self.chipsets],
+            "chipset_via": self.chipset_via,
+            "unverified": [{"kind": k, "key": key} for k, key, _ in self.unknown],
+        }
+
+
+def _match_board(snapshot: Snapshot, obs: Observations) -> BoardSpec | None:
+    dmi = obs.dmi
+    if dmi is None:
+        return None
+    tries = []
+    if dmi.board_name:
+        tries += [f"{dmi.board_vendor or ''} {dmi.board_name}", dmi.board_name]
+    if dmi.product_name:
+        tries += [f"{dmi.sys_vendor or ''} {dmi.product_name}", dmi.product_name]
+    for text in tries:
+        if not text.strip():
+            continue
+        try:
+            return resolve_board(snapshot, text)
+        except ResolveError:
+            continue
+    return None
+
+
+def _match_cpu(snapshot: Snapshot, obs: Observations) -> CpuSpec | None:
+    info = obs.cpuinfo
+    name = info.model_name if info else None
+    if not name and obs.kernel_log is not None:
+        name = obs.kernel_log.cpu_model_name
+    if not name:
+        return None
+    try:
+        spec = resolve_cpu(snapshot, name)
+    except ResolveError:
+        return None
+    if info is not None and info.vendor and spec.vendor != info.vendor:
+        return None
+    return spec
+
+
+def _match_chipsets(
+    snapshot: Snapshot, obs: Observations, board: BoardSpec | None
+) -> tuple[tuple[ChipsetSpec, ...], str | None, tuple[str, ...]]:
+    ids: frozenset[str] = frozenset()
+    if obs.pci is not None:
+        ids = frozenset(pid for d in obs.pci.devices if (pid := d.pci_id()) is not None)
+    by_role: dict[str, set[str]] = {"host_bridge": set(), "lpc": set(), "iommu": set()}
+    for pid in ids:
+        for slug in snapshot.by_pci_id.get(pid, ()):
+            for cid, role in snapshot.chipsets[slug].pci_ids:
+                if cid == pid and role in by_role:
+                    by_role[role].add(slug)
+    hb, lpc = by_role["host_bridge"], by_role["lpc"]
+    if hb and lpc and hb & lpc:
+        chosen, via = hb & lpc, "host bridge and LPC bridge PCI ids"
+    elif hb:
+        chosen, via = hb, "host bridge PCI id"
+    elif lpc:
+        chosen, via = lpc, "LPC bridge PCI id"
+    else:
+        chosen, via = set(), None
+    candidates = narrow_by_pci(tuple(snapshot.chipsets[s] for s in sorted(chosen)), ids)
+    unknown_hb: tuple[str, ...] = ()
+    if obs.pci is not None and not candidates:
+        unknown_hb = tuple(
+            sorted(pid for d in obs.pci.host_bridges() if (pid := d.pci_id()) is not None)
+        )
+    if board is not None and board.chipset_slug:
+        board_chip = snapshot.chipsets[board.chipset_slug]
+        if not candidates or board_chip in candidates:
+            return (board_chip,), "board", unknown_hb
+    return candidates, via, unknown_hb
+
+
+def match(snapshot: Snapshot, obs: Observations) -> Matched:
+    board = _match_board(snapshot, obs)
+    cpu = _match_cpu(snapshot, obs)
+    chipsets, via, unknown_hb = _match_chipsets(snapshot, obs, board)
+    unknown: list[tuple[str, str, dict[str, Any]]] = []
+    dmi = obs.dmi
+    if board is None and dmi is not None and (dmi.board_name or dmi.product_name):
+        key = normalize_name(
+            f"{dmi.board_vendor or dmi.sys_vendor or ''} {dmi.board_name or dmi.product_name}"
+        )
+        if key and not dmi.virtual_platform:
+            unknown.append(
+                (
+                    "board",
+                    key[:300],
+                    {
+                        "board_vendor": dmi.board_vendor,
+                        "board_name": dmi.board_name,
+                        "sys_vendor": dmi.sys_vendor,
+                        "product_name": dmi.product_name,
+                    },
+                )
+            )
+    info = obs.cpuinfo
+    if cpu is None and info is not None and info.model_name and not info.hypervisor:
+        unknown.append(
+            (
+                "cpu",
+                normalize_name(info.model_name)[:300],
+                {
+                    "model_name": info.model_name,
+                    "vendor": info.vendor,
+                    "family": info.family,
+                    "model": info.model,
+                    "stepping": info.stepping,
+                },
+            )
+        )
+    for pid in unknown_hb:
+        unknown.append(("chipset", pid, {"host_bridge": pid}))
+    return Matched(
+        board=board,
+        bios_version=dmi.bios_version if dmi else None,
+        cpu=cpu,
+        chipsets=chipsets,
+        chipset_via=via,
+        unknown=tuple(unknown),
+    )
+
+
+# -- observations -> HostFacts --------------------------------------------------------------
+
+
+def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
+    def ev(what: str) -> tuple[Evidence, ...]:
+        return (Evidence(kind="probe", id=probe_ref, source=what),)
+
+    info = obs.cpuinfo
+    log = obs.kernel_log
+    x86 = info is not None and info.arch.value == "x86"
+    flags = info.flags if info is not None and x86 and info.flags_present else None
+    cpu = CpuFacts(
+        vendor=(info.vendor if info else None) or (m.cpu.vendor if m.cpu else None),
+        brand=info.model_name if info else None,
+        family=info.family if info else None,
+        model=info.model if info else None,
+        stepping=info.stepping if info else None,
+        spec=m.cpu,
+        flags=flags,
+        vmx_flags=info.vmx_flags if info else None,
+        evidence=ev("cpuinfo"),
+    )
+    hv_name = None
+    if log is not None and log.hypervisor_name:
+        hv_name = log.hypervisor_name
+    elif obs.dmi is not None and obs.dmi.virtual_platform:
+        hv_name = obs.dmi.virtual_platform
+    present = bool(info.hypervisor) if info is not None and x86 else None
+    if log is not None and log.hypervisor_detected:
+        present = True
+    hypervisor = HypervisorFacts(present=present, name=hv_name, evidence=ev("cpuinfo/dmesg"))
+
+    cmd = obs.cmdline
+    groups = obs.iommu_groups
+    active: bool | None = None
+    if groups is not None and groups > 0:
+        active = True
+    elif log is not None and log.iommu_active:
+        active = True
+    elif groups == 0 or log is not None:
+        active = False
+    release = obs.kernel_release
+    kv = obs.kernel_version
+    kernel = KernelFacts(
+        release=release,
+        release_tuple=(kv[0], kv[1]) if kv else None,
+        iommu_active=active,
+        iommu_groups=groups,
+        cmdline_iommu_echo=bool(log and log.iommu_cmdline_echo),
+        intel_iommu=cmd.intel_iommu if cmd else (),
+        amd_iommu=cmd.amd_iommu if cmd else (),
+        iommu_passthrough=bool(
+            (cmd and cmd.iommu_passthrough) or (log and log.iommu_passthrough_default)
+        ),
+        invalid_amd_iommu_values=tuple(
+            v.split("=", 1)[1]
+            for v in (cmd.invalid_values if cmd else ())
+            if v.startswith("amd_iommu=")
+        ),
+        kvm_disabled_by_bios=bool(log and log.kvm_disabled_by_bios),
+        vmx_disabled_by_bios=bool(log and log.vmx_disabled_by_bios),
+        svm_disabled_by_bios=bool(log and log.svm_disabled_by_bios),
+        kvm_no_hardware_support=bool(log and log.kvm_no_hw_support),
+        dev_kvm=obs.dev_kvm,
+        evidence=ev("kernel log, cmdline, /sys/kernel/iommu_groups"),
+    )
+    xen = None
+    if obs.xl_info is not None and obs.xl_info.virt_caps is not None:
+        xen = XenFacts(
+            version=obs.xl_info.xen_version,
+            xen_caps=obs.xl_info.xen_caps,
+            virt_caps=obs.xl_info.virt_caps,
+            evidence=ev("xl info"),
+        )
+    return HostFacts(
+        origin="probe",
+        cpu=cpu,
+        chipset=ChipsetFacts(candidates=m.chipsets, via=m.chipset_via, evidence=ev("lspci")),
+        board=BoardFacts(
+            spec=m.board,
+            bios_version=m.bios_version,
+            bios_spec=find_bios(m.board, m.bios_version) if m.board and m.bios_version else None,
+            dmi_vendor=obs.dmi.board_vendor if obs.dmi else None,
+            dmi_name=obs.dmi.board_name if obs.dmi else None,
+            evidence=ev("DMI"),
+        ),
+        firmware=FirmwareFacts(
+            dmar=obs.dmar_table, ivrs=obs.ivrs_table, evidence=ev("ACPI table names / kernel log")
+        ),
+        kernel=kernel,
+        hypervisor=hypervisor,
+        xen=xen,
+    )
+
+
+# -- evidence tallies -----------------------------------------------------------------------
+
+
+def contributions(m: Matched, caps: Mapping[str, Capability]) -> list[dict[str, Any]]:
+    """What one probe adds to its board's tallies: a bare-metal probe's clear verdicts."""
+    if m.board is None:
+        return []
+    out = []
+    bios = bios_build(m.bios_version) or ""
+    for cap in COUNTED:
+        status = caps[cap].status
+        if status not in (Status.SUPPORTED, Status.UNSUPPORTED):
+            continue  # disabled/masked/unknown say nothing about the hardware itself
+        confirm, contradict = (1, 0) if status == Status.SUPPORTED else (0, 1)
+        for version in {bios, ""}:
+            out.append(
+                {
+                    "board_id": m.board.id,
+                    "bios_version": version,
+                    "capability": cap,
+                    "confirm": confirm,
+                    "contradict": contradict,
+                }
+            )
+    return out
+
+
+def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for row in rows:
+        values = {
+            "board_id": row["board_id"],
+            "bios_version": row["bios_version"],
+            "capability": row["capability"],
+            "confirm": max(0, sign * row["confirm"]),
+            "contradict": max(0, sign * row["contradict"]),
+        }
+        stmt = insert(EvidenceCount).values(**values)
+        # An atomic upsert: concurrent probes of one board never lose an increment.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["board_id", "bios_version", "capability"],
+            set_={
+                "confirm": EvidenceCount.confirm + sign * row["confirm"],
+                "contradict": EvidenceCount.contradict + sign * row["contradict"],
+            },
+        )
+        session.execute(stmt)
+
+
+def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for kind, key, details in m.unknown:
+        stmt = (
+            insert(UnverifiedHardware)
+            .values(kind=kind, key=key, details=details, probe_count=1, first_probe_id=probe_id)
+            .on_conflict_do_update(
+                index_elements=["kind", "key"],
+                set_={"probe_count": UnverifiedHardware.probe_count + 1},
+            )
+        )
+        session.execute(stmt)
+
+
+# -- ingestion ------------------------------------------------------------------------------
+
+
+def diagnose(
+    snapshot: Snapshot, artefacts: Mapping[str, Any], salt: str, probe_ref: str
+) -> tuple[Observations, Matched, dict[str, Capability]]:
+    obs = parse_artefacts(artefacts, salt=salt)
+    m = match(snapshot, obs)
+    caps = judge(host_facts(obs, m, probe_ref))
+    return obs, m, caps
+
+
+def ingest(
+    session: Session,
+    payload: Mapping[str, Any],
+    *,
+    idempotency_key: str | None,
+    token_id: int | None,
+    salt: str,
+    snapshot: Snapshot,
+) -> IngestResult:
+    content_hash = _sha256(canonical(payload))
+    key = ("k:" + _sha256(idempotency_key.encode())) if idempotency_key else ("c:" + content_hash)
+    existing = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
+    if existing is not None:
+        return _replay(existing, content_hash)
+
+    artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
+    agent = payload.get("agent") if isinstance(payload.get("agent"), Mapping) else {}
+    assert isinstance(agent, Mapping)
+    obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
+    delete_token = "del_" + secrets.token_urlsafe(24)
+    probe = Probe(
+        idempotency_key=key,
+        content_hash=content_hash,
+        token_id=token_id,
+        delete_token_hash=_sha256(delete_token.encode()),
+        agent_name=_short(agent.get("name"), 100),
+        agent_version=_short(agent.get("version"), 50),
+        collected_at=_short(payload.get("collected_at"), 64),
+        raw_artefacts=compress(artefacts),
+        facts=obs.as_dict(),
+        diagnosis={"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}},
+        matched=m.as_dict(),
+        warnings=[*obs.warnings, *report.as_warnings()][:200],
+        rules_version=rules_version(),
+        board_id=m.board.id if m.board else None,
+        cpu_id=m.cpu.id if m.cpu else None,
+        chipset_id=m.chipsets[0].id if len(m.chipsets) == 1 else None,
+        contributions=contributions(m, caps),
+    )
+    if m.board and m.bios_version:
+        spec = find_bios(m.board, m.bios_version)
+        probe.bios_release_id = spec.id if spec else None
+    try:
+        with session.begin_nested():
+            session.add(probe)
+            session.flush()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its row.
+        winner = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
+        if winner is None:
+            raise
+        return _replay(winner, content_hash)
+    _apply(session, probe.contributions, +1)
+    _record_unverified(session, m, probe.id)
+    if probe.contributions:
+        bump_version(session)  # /compat cites the new tallies
+    return IngestResult(probe=probe, created=True, delete_token=delete_token)
+
+
+def _replay(existing: Probe, content_hash: str) -> IngestResult:
+    if existing.content_hash != content_hash:
+        raise IdempotencyConflict("the Idempotency-Key was used for a different probe body")
+    return IngestResult(probe=existing, created=False, delete_token=None)
+
+
+def _short(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if isinstance(value, str | int | float) else None
+
+
+def delete_probe(session: Session, probe_id: int, delete_token: str) -> None:
+    probe = session.get(Probe, probe_id)
+    if probe is None:
+        raise ProbeNotFound(probe_id)
+    if not secrets.compare_digest(probe.delete_token_hash, _sha256(delete_token.encode())):
+        raise DeleteTokenMismatch(probe_id)
+    _apply(session, probe.contributions, -1)
+    if probe.contributions:
+        bump_version(session)
+    session.delete(probe)
+    session.flush()
+
+
+def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
+    """Re-run the current parsers, matching and rules over every stored probe."""
+    snapshot = load_snapshot(session)
+    count = 0
+    last_id = 0
+    while True:
+        probes = session.scalars(
+            select(Probe).where(Probe.id > last_id).order_by(Probe.id).limit(batch_size)
+        ).all()
+        if not probes:
+            break
+        for probe in probes:
+            artefacts = decompress(probe.raw_artefacts)
+            obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
+            _apply(session, probe.contributions, -1)
+            probe.facts = obs.as_dict()
+            probe.matched = m.as_dict()
+            probe.diagnosis = {"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}}
+            probe.rules_version = rules_version()
+            probe.board_id = m.board.id if m.board else None
+            probe.cpu_id = m.cpu.id if m.cpu else None
+            probe.chipset_id = m.chipsets[0].id if len(m.chipsets) == 1 else None
+            probe.contributions = contributions(m, caps)
+            _apply(session, probe.contributions, +1)
+            last_id = probe.id
+            count += 1
+        bump_version(session)
+        session.commit()
+    return count
+
+
+def stored_capabilities(diagnosis: Mapping[str, Any]) -> dict[str, Capability]:
+    """Rebuild verdict objects from a stored diagnosis (for config validation targets)."""
+    out: dict[str, Capability] = {}
+    caps = diagnosis.get("capabilities", {}) if isinstance(diagnosis, Mapping) else {}
+    for name in CAPABILITIES:
+        raw = caps.get(name) or {}
+        reasons = tuple(
+            Reason(
+                rule=str(r.get("rule")),
+                layer=Layer(r.get("layer", "board")),
+                status=Status(r.get("status", "unknown")),
+                message=str(r.get("message", "")),
+                hint=r.get("hint"),
+                evidence=tuple(Evidence(**e) for e in r.get("evidence", [])),
+                advisory=bool(r.get("advisory", False)),
+            )
+            for r in raw.get("reasons", [])
+        )
+        out[name] = Capability(status=Status(raw.get("status", "unknown")), reasons=reasons)
+    return out
