@@ -1,0 +1,397 @@
+"""Removal of host identifiers from probe artefacts before anything is stored.
+
+The server runs :func:`scrub_artefacts` on every incoming probe, so the database never holds a
+MAC address, a UUID, a serial number or a secret-looking command-line value in clear. Each
+value is replaced by ``<redacted:KIND:HASH8>``, HASH8 being the first 8 hex digits of
+``sha256(salt + value)``: the same value maps to the same placeholder under one salt (two
+reports of one machine can be told apart from two machines) but cannot be read back. With
+``salt=None`` the placeholder is just ``<redacted:KIND>`` (used where no linkage is wanted).
+
+The agent (``agent/virtcompat-probe``) carries a copy of these rules because it must stay one
+standalone file; ``tests/probe/test_probe_redact.py`` checks that both give the same output.
+
+Every pattern is written to fail fast: bounded quantifiers, fixed-width look-arounds and no
+nested repetition, so the cost is linear in the text (a 4 MiB log takes well under a second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from virtcompat.probe._common import Warnings, decode_input, fields_as_dict
+from virtcompat.probe.limits import ARTEFACT_ITEM_LIMITS, ARTEFACT_LIMITS, DEFAULT_LIMIT
+
+__all__ = [
+    "DMI_IDENTITY_KEYS",
+    "RedactionReport",
+    "placeholder",
+    "scrub_artefacts",
+    "scrub_text",
+]
+
+#: DMI keys that identify one machine. They are never kept in clear: the agent sends them as
+#: placeholders, and the server replaces any clear value it still receives.
+DMI_IDENTITY_KEYS: dict[str, str] = {
+    "product_serial": "serial",
+    "board_serial": "serial",
+    "chassis_serial": "serial",
+    "product_uuid": "uuid",
+    "board_asset_tag": "asset_tag",
+    "chassis_asset_tag": "asset_tag",
+}
+
+_PLACEHOLDER_RE = re.compile(r"<redacted:[a-z_]{1,16}(?::[0-9a-f]{8})?>")
+
+
+def placeholder(kind: str, value: str, salt: str | None) -> str:
+    """The placeholder that replaces ``value``."""
+    if salt is None:
+        return f"<redacted:{kind}>"
+    digest = hashlib.sha256((salt + value).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"<redacted:{kind}:{digest[:8]}>"
+
+
+# --- the rules, applied in this order ------------------------------------------------------
+
+# ``key=value`` tokens; the key is then checked in Python, which keeps the regex linear (an
+# alternation of secret words inside ``[\w.-]*`` would backtrack at every word start).
+_KEY_VALUE_RE = re.compile(r"(?<![\w.\-])(?P<key>[\w.\-]{1,64})=(?P<val>[^\s<\"']{1,256})")
+_SECRET_KEY_RE = re.compile(
+    r"passw|passphrase|secret|token|api[_\-]?key|credential|private[_\-]?key|auth[_\-]?key",
+    re.IGNORECASE,
+)
+
+# ``product_serial: X`` (text dumps of /sys/class/dmi/id, ``grep . /sys/class/dmi/id/*``).
+_DMI_KEY_RE = re.compile(
+    r"(?<![\w])(?P<key>product_serial|board_serial|chassis_serial|product_uuid"
+    r"|board_asset_tag|chassis_asset_tag)(?P<sep>[ \t]{0,8}[:=][ \t]{0,8})"
+    r"(?P<val>[^\s<][^\r\n]{0,255})"
+)
+
+# ``Serial Number: X`` (dmidecode), ``SerialNumber: X`` (USB in dmesg), ``Serial : X``
+# (Raspberry Pi cpuinfo). Not ``Serial: 8250/16550 driver, 4 ports`` nor ``Serial: AMBA PL011
+# UART driver``, which every x86/ARM boot log prints: those name a driver, not a device.
+# ``(?<!redacted:)`` keeps ``<redacted:serial:...>`` placeholders from being redacted again.
+_SERIAL_COLON_RE = re.compile(
+    r"(?<![\w])(?<!redacted:)(?P<key>serial(?:[ _\-]?(?:number|no\.?))?|S/N)"
+    r"(?P<sep>[ \t]{0,8}:[ \t]{0,8})"
+    r"(?![^\r\n]{0,64}\bdriver\b)(?P<val>[^\s<][^\r\n]{0,255})",
+    re.IGNORECASE,
+)
+
+# ``serial=X``, ``usb.serial=X``, ``serial_number=X``.
+_SERIAL_EQUALS_RE = re.compile(
+    r"(?<![\w.\-])(?P<key>(?:[\w.\-]{0,32}[._])?serial(?:[_\-]?(?:number|no))?)="
+    r"(?P<val>[^\s<,;\"']{1,128})",
+    re.IGNORECASE,
+)
+
+# RFC 4122 form; braces of Windows-style GUIDs stay around the placeholder.
+_UUID_RE = re.compile(
+    r"(?<![0-9A-Fa-f])(?P<val>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
+    r"-[0-9A-Fa-f]{12})(?![0-9A-Fa-f])"
+)
+
+# ``root=PARTUUID=1234abcd-02`` (MBR partition ids) and ``UUID=1234-ABCD`` (FAT volume ids)
+# are not RFC 4122 shaped but identify the disk just as well.
+_UUID_KEY_RE = re.compile(
+    r"(?<![\w.\-])(?P<key>(?:PART)?UUID)=(?P<val>[^\s<,;\"':]{1,128})", re.IGNORECASE
+)
+
+# Six octets with one separator kind. The look-arounds reject longer colon runs (EUI-64,
+# IPv6), PCI addresses (``0000:00:1f.3``: the octet before the first colon has 4 digits) and
+# the middle of hex strings; ``12:34:56`` timestamps have 3 groups and never match.
+_MAC_RE = re.compile(
+    r"(?<![0-9A-Fa-f:.\-])(?P<val>[0-9A-Fa-f]{2}(?P<sep>[:\-])[0-9A-Fa-f]{2}"
+    r"(?:(?P=sep)[0-9A-Fa-f]{2}){4})(?![0-9A-Fa-f]|[:\-][0-9A-Fa-f])"
+)
+
+# systemd names USB NICs after their MAC (``enx001122334455``, ``wlx...``): see
+# systemd.net-naming-scheme(7), "MAC address" policy.
+_MAC_IFNAME_RE = re.compile(r"(?<![0-9A-Za-z])(?P<pfx>enx|wlx)(?P<val>[0-9a-fA-F]{12})(?![\w])")
+
+# journalctl's ``short``/``short-iso``/``short-monotonic`` formats put the host name before
+# ``kernel:``; dmesg never does.
+_JOURNAL_HOST_RE = re.compile(
+    r"^(?P<ts>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?"
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+\-]\d\d:?\d\d)?"
+    r"|\[ {0,12}\d{1,10}\.\d{1,9}\])) (?P<val>[^\s<\[\]:]{1,253}) kernel: ",
+    re.MULTILINE,
+)
+
+# systemd logs the host name to the kernel ring buffer: "systemd[1]: Hostname set to <box>."
+# and systemd-hostnamed "Changed host name to 'box'".
+_HOSTNAME_RE = re.compile(
+    r"(?P<pre>Hostname set to <|[Cc]hanged (?:static |pretty |transient )?host ?name to ')"
+    r"(?P<val>[^<>'\s]{1,253})"
+)
+
+_BORING_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
+_BORING_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _split_value(raw: str) -> tuple[str, str]:
+    value = raw.rstrip()
+    return value, raw[len(value) :]
+
+
+def scrub_text(text: str, salt: str | None) -> tuple[str, list[str]]:
+    """Replace identifiers in ``text``; return the new text and one kind per replacement.
+
+    Kinds: ``mac``, ``uuid``, ``serial``, ``asset_tag``, ``secret``, ``host``. Already
+    redacted placeholders are left alone, so scrubbing twice changes nothing.
+    """
+    checked: object = text
+    if not isinstance(checked, str):
+        return "", []
+    kinds: list[str] = []
+
+    def key_value(m: re.Match[str]) -> str:
+        if not _SECRET_KEY_RE.search(m["key"]):
+            return m[0]
+        kinds.append("secret")
+        return f"{m['key']}={placeholder('secret', m['val'], salt)}"
+
+    def dmi_key(m: re.Match[str]) -> str:
+        value, tail = _split_value(m["val"])
+        kind = DMI_IDENTITY_KEYS[m["key"]]
+        kinds.append(kind)
+        return f"{m['key']}{m['sep']}{placeholder(kind, value, salt)}{tail}"
+
+    def serial(m: re.Match[str]) -> str:
+        value, tail = _split_value(m["val"])
+        kinds.append("serial")
+        return f"{m['key']}{m['sep']}{placeholder('serial', value, salt)}{tail}"
+
+    def serial_eq(m: re.Match[str]) -> str:
+        kinds.append("serial")
+        return f"{m['key']}={placeholder('serial', m['val'], salt)}"
+
+    def uuid(m: re.Match[str]) -> str:
+        value = m["val"].lower()
+        if value == _BORING_UUID:
+            return m[0]
+        kinds.append("uuid")
+        return placeholder("uuid", value, salt)
+
+    def uuid_key(m: re.Match[str]) -> str:
+        kinds.append("uuid")
+        return f"{m['key']}={placeholder('uuid', m['val'].lower(), salt)}"
+
+    def mac(m: re.Match[str]) -> str:
+        value = m["val"].lower().replace("-", ":")
+        if value in _BORING_MACS:
+            return m[0]
+        kinds.append("mac")
+        return placeholder("mac", value, salt)
+
+    def mac_ifname(m: re.Match[str]) -> str:
+        hexes = m["val"].lower()
+        value = ":".join(hexes[i : i + 2] for i in range(0, 12, 2))
+        kinds.append("mac")
+        return m["pfx"] + placeholder("mac", value, salt)
+
+    def hostname(m: re.Match[str]) -> str:
+        kinds.append("host")
+        return m["pre"] + placeholder("host", m["val"], salt)
+
+    def journal_host(m: re.Match[str]) -> str:
+        kinds.append("host")
+        return f"{m['ts']} {placeholder('host', m['val'], salt)} kernel: "
+
+    if "=" in text:
+        text = _KEY_VALUE_RE.sub(key_value, text)
+    lowered = text.lower()
+    if "_serial" in lowered or "_uuid" in lowered or "asset_tag" in lowered:
+        text = _DMI_KEY_RE.sub(dmi_key, text)
+    if "-" in text:
+        text = _UUID_RE.sub(uuid, text)
+    if "uuid=" in lowered:
+        text = _UUID_KEY_RE.sub(uuid_key, text)
+    if ":" in text or "-" in text:
+        text = _MAC_RE.sub(mac, text)
+    if "enx" in text or "wlx" in text:
+        text = _MAC_IFNAME_RE.sub(mac_ifname, text)
+    # Serial keys last: a MAC or UUID glued to "Serial" becomes a placeholder ending in ">",
+    # after which the key matches; running this after them keeps scrubbing idempotent.
+    if "serial" in lowered or "s/n" in lowered:
+        text = _SERIAL_COLON_RE.sub(serial, text)
+        if "=" in text:
+            text = _SERIAL_EQUALS_RE.sub(serial_eq, text)
+    if " kernel: " in text:
+        text = _JOURNAL_HOST_RE.sub(journal_host, text)
+    if "ostname set to" in text or "ost name to" in text or "ostname to" in text:
+        text = _HOSTNAME_RE.sub(hostname, text)
+    return text, kinds
+
+
+_XL_HOST_RE = re.compile(
+    r"^(?P<key>host[ \t]{0,32}:[ \t]{0,8})(?P<val>[^\s<][^\r\n]{0,252})", re.MULTILINE
+)
+
+
+def scrub_xl_info(text: str, salt: str | None) -> tuple[str, list[str]]:
+    """:func:`scrub_text` plus the ``host : NAME`` line of ``xl info``."""
+    text, kinds = scrub_text(text, salt)
+
+    def host(m: re.Match[str]) -> str:
+        value, tail = _split_value(m["val"])
+        kinds.append("host")
+        return f"{m['key']}{placeholder('host', value, salt)}{tail}"
+
+    return _XL_HOST_RE.sub(host, text), kinds
+
+
+# --- whole artefact sets -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionReport:
+    """What :func:`scrub_artefacts` changed; never contains a redacted value."""
+
+    #: artefact name -> kind -> number of replacements
+    counts: Mapping[str, Mapping[str, int]]
+    #: ``dmi.KEY`` entries whose clear value was replaced by its placeholder
+    hashed_keys: tuple[str, ...]
+    #: artefacts cut to their cap, dropped (wrong type, too deep) and similar notes
+    warnings: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(sum(kinds.values()) for kinds in self.counts.values())
+
+    def as_warnings(self) -> list[str]:
+        """One line per artefact that was changed, then the notes (for a response's warnings)."""
+        lines = []
+        for name in sorted(self.counts):
+            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts[name].items()))
+            lines.append(f"{name}: redacted {kinds}")
+        if self.hashed_keys:
+            lines.append(f"stored only as salted hashes: {', '.join(self.hashed_keys)}")
+        lines.extend(self.warnings)
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return fields_as_dict(self)
+
+
+_MAX_DEPTH = 4
+
+
+class _Scrubber:
+    def __init__(self, salt: str | None) -> None:
+        self.salt = salt
+        self.counts: dict[str, dict[str, int]] = {}
+        self.hashed: list[str] = []
+        self.warnings = Warnings()
+
+    def count(self, name: str, kinds: list[str]) -> None:
+        if not kinds:
+            return
+        bucket = self.counts.setdefault(name, {})
+        for kind in kinds:
+            bucket[kind] = bucket.get(kind, 0) + 1
+
+    def text(self, name: str, value: str, limit: int) -> str:
+        local = Warnings()
+        clean, _ = decode_input(value, limit, local)
+        for warning in local.freeze():
+            self.warnings.add(f"{name}: {warning}")
+        if name == "xl_info":
+            clean, kinds = scrub_xl_info(clean, self.salt)
+        else:
+            clean, kinds = scrub_text(clean, self.salt)
+        self.count(name, kinds)
+        return clean
+
+    def value(self, name: str, value: Any, budget: list[int], depth: int) -> Any:
+        """Scrub any JSON value; ``budget`` is the remaining byte allowance of the artefact."""
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, str):
+            if budget[0] <= 0:
+                return ""
+            clean = self.text(name, value, budget[0])
+            budget[0] -= len(clean.encode("utf-8"))
+            return clean
+        if depth >= _MAX_DEPTH:
+            self.warnings.add(f"{name}: nested deeper than {_MAX_DEPTH} levels; dropped")
+            return None
+        items_cap = ARTEFACT_ITEM_LIMITS.get(name, 256)
+        if isinstance(value, list | tuple):
+            if len(value) > items_cap:
+                self.warnings.add(f"{name}: {len(value)} entries; only the first {items_cap} kept")
+            return [self.value(name, v, budget, depth + 1) for v in list(value)[:items_cap]]
+        if isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for key, item in list(value.items())[:items_cap]:
+                if not isinstance(key, str):
+                    self.warnings.add(f"{name}: non-string key dropped")
+                    continue
+                out[key[:64]] = self.value(name, item, budget, depth + 1)
+            if len(value) > items_cap:
+                self.warnings.add(f"{name}: {len(value)} keys; only the first {items_cap} kept")
+            return out
+        self.warnings.add(f"{name}: value of type {type(value).__name__} dropped")
+        return None
+
+    def dmi(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return self.value("dmi", value, [ARTEFACT_LIMITS["dmi"]], 0)
+        out: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        if len(value) > ARTEFACT_ITEM_LIMITS["dmi"]:
+            self.warnings.add(f"dmi: {len(value)} keys; only the first 64 kept")
+        for key, item in list(value.items())[: ARTEFACT_ITEM_LIMITS["dmi"]]:
+            if not isinstance(key, str):
+                self.warnings.add("dmi: non-string key dropped")
+                continue
+            kind = DMI_IDENTITY_KEYS.get(key)
+            if kind is None:
+                rest[key] = item
+                continue
+            if isinstance(item, str) and _PLACEHOLDER_RE.fullmatch(item.strip()):
+                out[key] = item.strip()
+            elif item is None or item == "":
+                out[key] = item
+            else:
+                out[key] = placeholder(kind, str(item).strip()[:256], self.salt)
+                self.hashed.append(f"dmi.{key}")
+                self.count("dmi", [kind])
+        out.update(self.value("dmi", rest, [ARTEFACT_LIMITS["dmi"]], 0))
+        return out
+
+
+def scrub_artefacts(artefacts: Any, salt: str | None) -> tuple[dict[str, Any], RedactionReport]:
+    """Scrub every artefact of a probe body; never raises.
+
+    Text artefacts are capped to :data:`ARTEFACT_LIMITS` first (so the time spent is bounded
+    whatever the caller passes), then run through :func:`scrub_text`. DMI serial/UUID/asset-tag
+    keys keep their name but their value becomes a placeholder. Values of unexpected types are
+    dropped and reported.
+    """
+    scrubber = _Scrubber(salt)
+    result: dict[str, Any] = {}
+    if not isinstance(artefacts, Mapping):
+        scrubber.warnings.add(f"artefacts must be an object, got {type(artefacts).__name__}")
+    else:
+        for name, value in list(artefacts.items())[:64]:
+            if not isinstance(name, str):
+                scrubber.warnings.add("non-string artefact name dropped")
+                continue
+            name = name[:64]
+            if name == "dmi":
+                result[name] = scrubber.dmi(value)
+            else:
+                limit = ARTEFACT_LIMITS.get(name, DEFAULT_LIMIT)
+                result[name] = scrubber.value(name, value, [limit], 0)
+    report = RedactionReport(
+        counts={k: dict(v) for k, v in scrubber.counts.items()},
+        hashed_keys=tuple(scrubber.hashed),
+        warnings=scrubber.warnings.freeze(),
+    )
+    return result, report
