@@ -1,0 +1,244 @@
+"""What a rule check sees: the effective settings of one config, typed the toolstack's way.
+
+Values are coerced the way each toolstack does it, not the way Python would:
+xl atoms are typeless text converted with C ``strtol(…, 0)`` on lookup (§3), so
+``"0x200"`` is 512 and ``"08"`` is not a number; xm values are Python literals, and xend
+converts strings with ``int()`` when it needs a number (§1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from virtcompat.capability import Capability
+from virtcompat.rules.registry import Rule, Severity
+from virtcompat.xen.findings import Finding
+from virtcompat.xen.options import Catalogue, OptionForm, XenOption
+from virtcompat.xen.redact import Scrubber
+from virtcompat.xen.syntax import ListValue, Opaque, Scalar, Value
+from virtcompat.xen.versions import XenVersion
+
+# C long on the 64-bit hosts libxl runs on.
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_MAX_DIGITS = 40  # longer digit strings are out of range anyway; never hand them to int()
+_WS = " \t\n\r\f\v"
+
+
+def c_strtol(text: str) -> int | None:
+    """``strtol(text, &end, 0)`` accepted only when it consumes the whole text (libxlu)."""
+    s = text.lstrip(_WS)
+    sign = 1
+    if s[:1] in ("+", "-"):
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:]
+    if len(s) > _MAX_DIGITS or not s:
+        return None
+    if s[:2] in ("0x", "0X"):
+        digits, base = s[2:], 16
+        ok = digits != "" and all(c in "0123456789abcdefABCDEF" for c in digits)
+    elif s[0] == "0":
+        digits, base = s, 8
+        ok = all(c in "01234567" for c in digits)
+    else:
+        digits, base = s, 10
+        ok = all(c in "0123456789" for c in digits)
+    if not ok:
+        return None
+    value = sign * int(digits, base)
+    return value if _LONG_MIN <= value <= _LONG_MAX else None
+
+
+def py2_int_literal(text: str) -> int | None:
+    """A Python 2 integer literal as the xm reader produced it (sign, 0x, octal 0, L)."""
+    s = text.rstrip("lL")
+    sign = 1
+    if s.startswith("-"):
+        sign, s = -1, s[1:]
+    if not s or len(s) > _MAX_DIGITS:
+        return None
+    try:
+        if s[:2] in ("0x", "0X"):
+            return sign * int(s[2:], 16)
+        if len(s) > 1 and s[0] == "0":
+            return sign * int(s, 8)
+        return sign * int(s, 10)
+    except ValueError:
+        return None
+
+
+def py_int_str(text: str) -> int | None:
+    """``int(text)`` on a string, as xend applies it to values read from a file."""
+    s = text.strip(_WS)
+    body = s[1:] if s[:1] in ("+", "-") else s
+    if not body or len(body) > _MAX_DIGITS or not all(c in "0123456789" for c in body):
+        return None
+    return int(s)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """The effective value of one key (last assignment wins; ``+=`` applied)."""
+
+    key: str
+    value: Value
+    line: int
+    column: int
+
+
+def value_position(value: Value) -> tuple[int, int]:
+    return value.line, value.column
+
+
+class Ctx:
+    """Everything a check needs, plus the sink for its findings."""
+
+    def __init__(
+        self,
+        fmt: str,
+        version: XenVersion | None,
+        host: Mapping[str, Capability] | None,
+        settings: Mapping[str, Setting],
+        catalogue: Catalogue,
+        scrub: Scrubber,
+    ) -> None:
+        self.fmt = fmt
+        self.version = version
+        self.host = host
+        self.settings = settings
+        self.catalogue = catalogue
+        self.scrub = scrub
+        self.guest: str | None = None  # "pv" | "hvm" | "pvh"; None when unknown
+        # Some statement needed Python evaluation: it may have set anything, so checks
+        # that rely on a key being absent stay quiet.
+        self.incomplete = False
+        self.findings: list[Finding] = []
+        self.requires: set[str] = set()
+
+    # -- format and version ----------------------------------------------------------
+    @property
+    def xl(self) -> bool:
+        return self.fmt == "xl"
+
+    @property
+    def xm(self) -> bool:
+        return self.fmt == "xm"
+
+    def at_least(self, release: str) -> bool | None:
+        """None when no version was given."""
+        return None if self.version is None else self.version.at_least(release)
+
+    def at_least_or_head(self, release: str) -> bool:
+        """True when the given version is >= release, or no version was given (HEAD)."""
+        return self.version is None or self.version.at_least(release)
+
+    # -- catalogue -------------------------------------------------------------------
+    def option(self, key: str) -> XenOption | None:
+        return self.catalogue.for_format(self.fmt).get(key)
+
+    def form(self, key: str) -> OptionForm | None:
+        opt = self.option(key)
+        return opt.form(self.fmt) if opt else None
+
+    # -- lookups ---------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        """Set at all, including values we could not read (needs Python)."""
+        return key in self.settings
+
+    def value(self, key: str) -> Scalar | ListValue | None:
+        s = self.settings.get(key)
+        if s is None or isinstance(s.value, Opaque):
+            return None
+        return s.value
+
+    def scalar(self, key: str) -> Scalar | None:
+        v = self.value(key)
+        return v if isinstance(v, Scalar) else None
+
+    def int_of(self, key: str) -> int | None:
+        sc = self.scalar(key)
+        return None if sc is None else self.scalar_int(sc)
+
+    def scalar_int(self, sc: Scalar) -> int | None:
+        if self.xl:
+            return c_strtol(sc.text) if sc.kind in ("number", "string") else None
+        if sc.kind in ("int", "long"):
+            return py2_int_literal(sc.text)
+        if sc.kind == "string":
+            return py_int_str(sc.text)
+        return None
+
+    def bool_of(self, key: str) -> bool | None:
+        sc = self.scalar(key)
+        if sc is None:
+            return None
+        if not self.xl and sc.kind == "float":
+            return float(sc.text) != 0.0 if len(sc.text) < 40 else True
+        n = self.scalar_int(sc)
+        return None if n is None else n != 0
+
+    def truthy(self, key: str) -> bool:
+        return self.bool_of(key) is True
+
+    def str_of(self, key: str) -> str | None:
+        sc = self.scalar(key)
+        return None if sc is None else sc.text
+
+    def strings(self, key: str) -> list[Scalar]:
+        """The scalar items of a list value, or the single scalar; [] when absent."""
+        v = self.value(key)
+        if isinstance(v, Scalar):
+            return [v]
+        if isinstance(v, ListValue):
+            return [item for item in v.items if isinstance(item, Scalar)]
+        return []
+
+    def nonempty(self, key: str) -> bool:
+        """Set to something that would take effect (non-empty string/list, true bool)."""
+        v = self.value(key)
+        if v is None:
+            return self.has(key)  # unreadable: assume it matters
+        if isinstance(v, ListValue):
+            return bool(v.items)
+        form = self.form(key)
+        if form is not None and form.type == "bool":
+            return self.bool_of(key) is not False
+        return v.text != ""
+
+    def position(self, key: str) -> tuple[int | None, int | None]:
+        s = self.settings.get(key)
+        if s is None:
+            return None, None
+        return value_position(s.value)
+
+    # -- findings --------------------------------------------------------------------
+    def add(
+        self,
+        rule: Rule,
+        message: str,
+        *,
+        key: str | None = None,
+        severity: Severity | None = None,
+        at: Value | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+        related: tuple[dict[str, Any], ...] = (),
+    ) -> None:
+        if at is not None:
+            line, column = value_position(at)
+        elif line is None and key is not None:
+            line, column = self.position(key)
+        self.findings.append(
+            Finding(
+                rule=rule.id,
+                severity=(severity or rule.severity).value,
+                key=key,
+                line=line,
+                column=column,
+                message=self.scrub(message),
+                hint=self.scrub(hint) if hint is not None else None,
+                related=related,
+            )
+        )

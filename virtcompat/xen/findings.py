@@ -1,0 +1,63 @@
+"""The result shapes of a domain-config validation (CONTRACT.md, POST /validate/domain-config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem or note about a config; ``rule`` is always a registered rule id.
+
+    ``line``/``column`` are 1-based and None when the finding concerns the whole file
+    (a missing key, a size limit, a host capability). ``related`` carries the host verdict
+    reasons a hardware finding rests on (``{"capability", "rule", "layer", "status",
+    "message"}``).
+    """
+
+    rule: str
+    severity: str  # "error" | "warning" | "info"
+    key: str | None
+    line: int | None
+    column: int | None
+    message: str
+    hint: str | None = None
+    related: tuple[dict[str, Any], ...] = ()
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (self.line or 0, self.column or 0, self.rule, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "key": self.key,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+            "related": [dict(r) for r in self.related],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    valid: bool  # False iff some finding is an error
+    format: str  # "xm" | "xl"
+    format_reason: str
+    xen_version: str | None
+    findings: tuple[Finding, ...]  # sorted by line, column, rule
+    requires: tuple[str, ...]  # host capabilities the config needs, e.g. ("hvm", "slat")
+    options: dict[str, Any] = field(default_factory=dict)  # key -> value, secrets masked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "format": self.format,
+            "format_reason": self.format_reason,
+            "xen_version": self.xen_version,
+            "findings": [f.as_dict() for f in self.findings],
+            "requires": list(self.requires),
+            "options": self.options,
+        }

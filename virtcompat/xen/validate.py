@@ -1,0 +1,535 @@
+"""Validate a Xen domain config (xm or xl) without executing any of it.
+
+    result = validate_config(text, fmt="auto", xen_version="4.17", host=capabilities)
+
+Everything about the config itself is a finding; ``ValueError`` is raised only for a bad
+``fmt`` or an unparseable ``xen_version`` (caller errors, HTTP 422).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from virtcompat.capability import Capability
+from virtcompat.rules.registry import Rule, Severity
+from virtcompat.xen import rules as R
+from virtcompat.xen.context import Ctx, Setting, c_strtol, py2_int_literal
+from virtcompat.xen.findings import Finding, ValidationResult
+from virtcompat.xen.options import Catalogue, catalogue
+from virtcompat.xen.redact import MASK, Scrubber, is_secret_key, mask_fields, spec_secrets
+from virtcompat.xen.syntax import (
+    GATE_RELEASE,
+    MAX_LINE_CHARS,
+    Assignment,
+    IssueKind,
+    ListValue,
+    Mode,
+    Opaque,
+    ParseResult,
+    Scalar,
+    Value,
+    parse,
+)
+from virtcompat.xen.versions import XenVersion, parse_version
+
+__all__ = ["MAX_CONFIG_BYTES", "Finding", "ValidationResult", "validate_config"]
+
+MAX_CONFIG_BYTES = 256 * 1024
+MAX_FINDINGS = 500
+_MAX_LINE_FINDINGS = 5
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+_FORMATS = ("auto", "xm", "xl")
+
+
+def validate_config(
+    config: str | bytes,
+    fmt: str = "auto",
+    xen_version: str | None = None,
+    host: Mapping[str, Capability] | None = None,
+) -> ValidationResult:
+    """Validate ``config``; see the module docstring."""
+    if fmt not in _FORMATS:
+        raise ValueError(f"format must be one of {', '.join(_FORMATS)}, got {fmt!r}")
+    version = parse_version(xen_version) if xen_version is not None else None
+    pre: list[Finding] = []
+
+    size = _size(config)
+    if size > MAX_CONFIG_BYTES:
+        # Refuse before decoding or reading: the HTTP layer says 413, this is the backstop.
+        chosen = fmt if fmt != "auto" else "xl"
+        reason = "given by the caller" if fmt != "auto" else "not detected: input not read"
+        return _result(
+            chosen,
+            reason,
+            version,
+            [
+                _finding(
+                    R.FMT_LIMIT,
+                    f"config is {size} bytes; the limit is {MAX_CONFIG_BYTES} (256 KiB): not read",
+                )
+            ],
+            (),
+            {},
+        )
+
+    text = _decode(config, pre)
+    cat = catalogue()
+    if fmt == "auto":
+        chosen, reason, parsed = _detect(text, version, cat)
+    else:
+        chosen, reason = fmt, "given by the caller"
+        parsed = parse(text, Mode(chosen), is_secret_key)
+    _prescan(text, chosen, pre)
+
+    settings = _settings(parsed, chosen, cat, pre)
+    scrub = Scrubber(_secret_values(settings))
+    ctx = Ctx(chosen, version, host, settings, cat, scrub)
+    ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
+    ctx.findings.extend(pre)
+    _syntax_findings(ctx, parsed, version)
+    for check in R.CHECKS:
+        check(ctx)
+    # Unreadable values (needs Python, syntax errors) are left out; secrets are masked.
+    options = {
+        key: MASK if is_secret_key(key) else _json_value(s.value, scrub)
+        for key, s in settings.items()
+        if not isinstance(s.value, Opaque)
+    }
+    return _result(chosen, reason, version, ctx.findings, tuple(ctx.requires), options)
+
+
+# ---- input ---------------------------------------------------------------------------------
+
+
+def _size(config: str | bytes) -> int:
+    if isinstance(config, bytes):
+        return len(config)
+    if len(config) > MAX_CONFIG_BYTES:
+        return len(config)  # at least this many bytes; no need to encode it
+    return len(config.encode("utf-8", "surrogatepass"))
+
+
+def _decode(config: str | bytes, out: list[Finding]) -> str:
+    """Text to read; undecodable input is replaced by U+FFFD and reported (XEN-FMT-011)."""
+    if isinstance(config, bytes):
+        try:
+            return config.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            head = config[: exc.start]
+            line = head.count(b"\n") + 1
+            column = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+            out.append(
+                _finding(
+                    R.FMT_ENCODING,
+                    f"byte 0x{config[exc.start]:02x} is not valid UTF-8 (replaced by U+FFFD)",
+                    line=line,
+                    column=column,
+                )
+            )
+            return config.decode("utf-8", "replace")
+    try:
+        config.encode("utf-8")
+        return config
+    except UnicodeEncodeError as exc:
+        prefix = config[: exc.start]
+        out.append(
+            _finding(
+                R.FMT_ENCODING,
+                "lone surrogate code point (not encodable as UTF-8; replaced by U+FFFD)",
+                line=prefix.count("\n") + 1,
+                column=exc.start - (prefix.rfind("\n") + 1) + 1,
+            )
+        )
+        return config.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _prescan(text: str, fmt: str, out: list[Finding]) -> None:
+    """Whole-file checks: long lines and NUL bytes, reported once each."""
+    reported = 0
+    line_no = 0
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            reported += 1
+            if reported > _MAX_LINE_FINDINGS:
+                out.append(_finding(R.FMT_LIMIT, "more over-long lines not listed", line=line_no))
+                break
+            out.append(
+                _finding(
+                    R.FMT_LIMIT,
+                    f"line is {len(line)} characters long; the limit is {MAX_LINE_CHARS}",
+                    line=line_no,
+                    column=MAX_LINE_CHARS + 1,
+                )
+            )
+    nul = text.find("\0")
+    if nul >= 0:
+        head = text[:nul]
+        rule = R.FMT_XL_LEXICAL if fmt == "xl" else R.FMT_SYNTAX
+        out.append(
+            _finding(
+                rule,
+                "NUL byte: "
+                + ("a lexical error in xl" if fmt == "xl" else "Python refuses source with NUL"),
+                line=head.count("\n") + 1,
+                column=nul - (head.rfind("\n") + 1) + 1,
+            )
+        )
+
+
+# ---- format detection ---------------------------------------------------------------------
+
+_XM_COMMENT_MARKERS = ("mode: python", "xm create")
+_XL_COMMENT_MARKERS = ("xl.cfg", "xl create", "xl-disk-configuration", "xl-network-configuration")
+
+
+def _detect(text: str, version: XenVersion | None, cat: Catalogue) -> tuple[str, str, ParseResult]:
+    """Pick xm or xl, say why, and return the parse in the chosen format.
+
+    Order: Python constructs (only xm reads them), the target version (no xl before 4.0,
+    no xm from 4.5), xl-only syntax, then evidence from keys, values and comments.
+    """
+    xl = parse(text, Mode.XL, is_secret_key)
+    xm = parse(text, Mode.XM, is_secret_key)
+    xl_clean = not xl.issues
+    python = [i for i in xm.issues if i.kind is IssueKind.NEEDS_PYTHON]
+    # A file the xl grammar accepts has no real Python: what the xm reader flags there is
+    # xl's own '+=' or dotted keys.
+    if python and not xl_clean:
+        first = python[0]
+        what = first.message.split(": needs Python", 1)[0]
+        return "xm", f"Python code at line {first.line} ({what}): only xm reads Python", xm
+    if version is not None and version.before("4.0"):
+        return "xm", f"Xen {version} predates xl (first shipped in 4.0)", xm
+    if version is not None and version.at_least("4.5"):
+        return "xl", f"Xen {version} has no xm (removed in 4.5)", xl
+    if xl_clean and xl.gates:
+        use = xl.gates[0]
+        return "xl", f"xl-only syntax at line {use.line} ({use.gate.value})", xl
+
+    source = xl if xl_clean else xm
+    xm_score, xl_score = 0, 0
+    xm_why: list[str] = []
+    xl_why: list[str] = []
+    if xm.xm_markers and not xl_clean:
+        # Weak evidence: an xl user's typo (-3600, True) looks the same.
+        line, what = xm.xm_markers[0]
+        xm_score += 1
+        xm_why.append(f"{what} at line {line} (outside the xl grammar)")
+    keys = {a.key for a in source.assignments}
+    for key in sorted(keys):
+        opt = cat.lookup(key)
+        if opt is None:
+            continue
+        in_xm = key in cat.by_xm_name and opt.xm is not None and not opt.xm.ignored
+        in_xl = key in cat.by_xl_name and opt.xl is not None and not opt.xl.ignored
+        if in_xm and not in_xl:
+            # libvirt writes device_model into xl configs too: weak evidence.
+            xm_score += 1 if key == "device_model" else 2
+            xm_why.append(key)
+        elif in_xl and not in_xm:
+            xl_score += 2
+            xl_why.append(key)
+    for a in source.assignments:
+        if a.key == "disk" and isinstance(a.value, ListValue):
+            style = _disk_style(a.value)
+            if style == "xl":
+                xl_score += 3
+                xl_why.append("xl diskspec")
+            elif style == "xm":
+                xm_score += 1
+                xm_why.append("TYPE:SRC disk")
+        if a.key == "builder" and isinstance(a.value, Scalar):
+            if a.value.text == "linux":
+                xm_score += 2
+                xm_why.append("builder='linux'")
+            elif a.value.text == "generic":
+                xl_score += 2
+                xl_why.append("builder='generic'")
+        if a.key == "kernel" and isinstance(a.value, Scalar) and "hvmloader" in a.value.text:
+            xm_score += 1
+            xm_why.append("kernel=hvmloader")
+    for marker in _XM_COMMENT_MARKERS:
+        if marker in text:
+            xm_score += 2
+            xm_why.append(f"mentions '{marker}'")
+    for marker in _XL_COMMENT_MARKERS:
+        if marker in text:
+            xl_score += 2
+            xl_why.append(f"mentions '{marker}'")
+    if xm_score > xl_score:
+        return "xm", "xm evidence: " + ", ".join(dict.fromkeys(xm_why)), xm
+    if xl_score > xm_score:
+        return "xl", "xl evidence: " + ", ".join(dict.fromkeys(xl_why)), xl
+    if not xl_clean and xm.issues == []:
+        return "xm", "only the xm reader accepts it", xm
+    return "xl", "nothing format-specific; defaulting to xl (the toolstack since Xen 4.2)", xl
+
+
+def _disk_style(value: ListValue) -> str | None:
+    style = None
+    for item in value.items:
+        if not isinstance(item, Scalar) or not item.text:
+            continue
+        parts = [p.strip() for p in item.text.split(",")]
+        if any("=" in p for p in parts) or any(
+            p in ("raw", "qcow", "qcow2", "vhd", "qed") for p in parts[1:2]
+        ):
+            return "xl"
+        if ":" in parts[0] and 3 <= len(parts) <= 5:
+            style = "xm"
+    return style
+
+
+# ---- settings ------------------------------------------------------------------------------
+
+_XM_DROPPED_KINDS = {
+    "bool": "a boolean",
+    "none": "None",
+    "long": "a Python long",
+    "complex": "a complex number",
+}
+_NUMERIC_TYPES = frozenset({"int", "bool"})
+
+
+def _settings(
+    parsed: ParseResult, fmt: str, cat: Catalogue, out: list[Finding]
+) -> dict[str, Setting]:
+    """Effective settings: last assignment wins, xl '+=' appends, xm drops non-vtypes."""
+    settings: dict[str, Setting] = {}
+    first_line: dict[str, int] = {}
+    duplicates: set[str] = set()
+    names = cat.for_format(fmt)
+    for a in parsed.assignments:
+        value: Value = a.value
+        if fmt == "xm" and isinstance(value, Scalar) and value.kind in _XM_DROPPED_KINDS:
+            out.append(
+                _finding(
+                    R.FMT_XM_DROPPED,
+                    f"{a.key} = {value.text if not is_secret_key(a.key) else MASK}: xm keeps "
+                    f"only str, int, float and list values; {_XM_DROPPED_KINDS[value.kind]} "
+                    "is silently dropped" + (" and the default stays" if a.key in names else ""),
+                    key=a.key,
+                    line=value.line,
+                    column=value.column,
+                    hint="use 1 or 0" if value.kind == "bool" else None,
+                )
+            )
+            settings.pop(a.key, None)
+            continue
+        if a.op == "+=" and a.key in settings:
+            merged = _append(a, settings[a.key], names, out)
+            if merged is None:
+                settings.pop(a.key, None)
+            else:
+                settings[a.key] = merged
+            continue
+        if a.key in first_line and a.op == "=" and a.key not in duplicates:
+            duplicates.add(a.key)  # once per key: a generated file may repeat one a lot
+            out.append(
+                _finding(
+                    R.FMT_DUPLICATE,
+                    f"{a.key} is assigned again (first at line {first_line[a.key]}): xm and "
+                    "xl use the last value, libvirt's converter the first",
+                    key=a.key,
+                    line=a.line,
+                    column=a.column,
+                )
+            )
+        first_line.setdefault(a.key, a.line)
+        settings.pop(a.key, None)  # keep dict order = order of the effective assignment
+        settings[a.key] = Setting(a.key, value, a.line, a.column)
+    return settings
+
+
+def _append(
+    a: Assignment, prev: Setting, names: Mapping[str, Any], out: list[Finding]
+) -> Setting | None:
+    """libxlu '+=': string+string and list+list concatenate; numeric keys are ignored."""
+    opt = names.get(a.key)
+    form = opt.xl if opt is not None else None
+    if form is not None and form.type in _NUMERIC_TYPES:
+        out.append(
+            _finding(
+                R.FMT_VERSION_GATE,
+                f"'+=' on the numeric option {a.key}: xl warns and ignores the option",
+                key=a.key,
+                line=a.line,
+                column=a.column,
+                severity=Severity.WARNING,
+            )
+        )
+        return None
+    old, new = prev.value, a.value
+    if isinstance(old, Opaque) or isinstance(new, Opaque):
+        return Setting(a.key, Opaque("unreadable value", a.line, a.column), a.line, a.column)
+    if isinstance(old, ListValue) and isinstance(new, ListValue):
+        return Setting(
+            a.key, ListValue(old.items + new.items, old.line, old.column), a.line, a.column
+        )
+    if isinstance(old, Scalar) and isinstance(new, Scalar):
+        return Setting(
+            a.key, Scalar("string", old.text + new.text, old.line, old.column), a.line, a.column
+        )
+    out.append(
+        _finding(
+            R.FMT_TYPE,
+            f"'+=' mixes a list and a single value for {a.key}: libxlu refuses it",
+            key=a.key,
+            line=a.line,
+            column=a.column,
+        )
+    )
+    return prev
+
+
+def _secret_values(settings: Mapping[str, Setting]) -> list[str]:
+    secrets: list[str] = []
+    for key, s in settings.items():
+        items = _scalars(s.value)
+        for sc in items:
+            if is_secret_key(key):
+                secrets.append(sc.text)
+            secrets.extend(spec_secrets(sc.text))
+    return secrets
+
+
+def _scalars(value: Value) -> list[Scalar]:
+    if isinstance(value, Scalar):
+        return [value]
+    if isinstance(value, ListValue):
+        out: list[Scalar] = []
+        for item in value.items:
+            out.extend(_scalars(item))
+        return out
+    return []
+
+
+# ---- syntax findings -----------------------------------------------------------------------
+
+_ISSUE_RULES: dict[IssueKind, Rule] = {
+    IssueKind.SYNTAX: R.FMT_SYNTAX,
+    IssueKind.NEEDS_PYTHON: R.FMT_PYTHON,
+    IssueKind.XL_LEXICAL: R.FMT_XL_LEXICAL,
+    IssueKind.BAD_ESCAPE: R.FMT_ESCAPE,
+    IssueKind.NEGATIVE_NUMBER: R.FMT_SYNTAX,
+    IssueKind.LIMIT: R.FMT_LIMIT,
+}
+
+
+def _syntax_findings(ctx: Ctx, parsed: ParseResult, version: XenVersion | None) -> None:
+    for issue in parsed.issues:
+        rule = _ISSUE_RULES[issue.kind]
+        if issue.kind is IssueKind.NEGATIVE_NUMBER and issue.key == "rtc_timeoffset":
+            rule = R.RTC_NEGATIVE
+        ctx.add(
+            rule,
+            issue.message,
+            key=issue.key,
+            line=issue.line,
+            column=issue.column,
+            hint=issue.hint,
+        )
+    if version is None or parsed.mode is not Mode.XL:
+        return
+    seen: set[object] = set()
+    for use in parsed.gates:
+        release = GATE_RELEASE[use.gate]
+        if use.gate in seen or version.at_least(release):
+            continue
+        seen.add(use.gate)
+        ctx.add(
+            R.FMT_VERSION_GATE,
+            f"{use.gate.value} needs xl {release} or later; xl {version} refuses the file",
+            key=use.key,
+            line=use.line,
+            column=use.column,
+        )
+
+
+# ---- output --------------------------------------------------------------------------------
+
+
+def _json_value(value: Value, scrub: Scrubber) -> Any:
+    """A JSON-serialisable echo of a value: xl numbers with their strtol meaning."""
+    if isinstance(value, ListValue):
+        return [_json_value(v, scrub) for v in value.items]
+    if isinstance(value, Opaque):
+        return None
+    if value.kind == "string":
+        return scrub(mask_fields(value.text))
+    if value.kind == "number":  # xl atom: strtol meaning, raw text if not a number
+        n = c_strtol(value.text)
+        return n if n is not None else value.text
+    if value.kind in ("int", "long"):
+        n = py2_int_literal(value.text)
+        return n if n is not None else value.text
+    if value.kind == "float":
+        try:
+            f = float(value.text) if len(value.text) < 64 else math.inf
+        except ValueError:
+            return value.text
+        return f if math.isfinite(f) else value.text
+    if value.kind == "bool":
+        return value.text == "True"
+    if value.kind == "none":
+        return None
+    return value.text
+
+
+def _finding(
+    rule: Rule,
+    message: str,
+    *,
+    key: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    hint: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    return Finding(
+        rule=rule.id,
+        severity=(severity or rule.severity).value,
+        key=key,
+        line=line,
+        column=column,
+        message=message,
+        hint=hint,
+    )
+
+
+def _result(
+    fmt: str,
+    reason: str,
+    version: XenVersion | None,
+    findings: list[Finding],
+    requires: tuple[str, ...],
+    options: dict[str, Any],
+) -> ValidationResult:
+    unique: dict[tuple[Any, ...], Finding] = {}
+    for f in findings:
+        unique.setdefault((f.rule, f.severity, f.key, f.line, f.column, f.message), f)
+    ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
+    if len(ordered) > MAX_FINDINGS:
+        # Keep the errors first so a truncated report still says why the config is invalid.
+        ranked = sorted(ordered, key=lambda f: _SEVERITY_RANK[f.severity])[:MAX_FINDINGS]
+        dropped = len(ordered) - len(ranked)
+        ranked.append(
+            _finding(
+                R.FMT_LIMIT,
+                f"{dropped} more findings not listed (limit {MAX_FINDINGS})",
+                severity=Severity.INFO,
+            )
+        )
+        ordered = tuple(sorted(ranked, key=Finding.sort_key))
+    return ValidationResult(
+        valid=not any(f.severity == Severity.ERROR.value for f in ordered),
+        format=fmt,
+        format_reason=reason,
+        xen_version=version.text if version is not None else None,
+        findings=ordered,
+        requires=tuple(sorted(set(requires))),
+        options=options,
+    )

@@ -1,0 +1,49 @@
+"""Xen release numbers as given by callers ("3.4", "4.17", "4.17.2", "3.4.0-rc3")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Bounded quantifiers only: the pattern is linear on any input (and input is capped first).
+_VERSION_RE = re.compile(
+    r"(\d{1,3})(?:\.(\d{1,3}))?(?:\.(\d{1,3}))?(?:[-+~][0-9A-Za-z.\-+~]{1,32})?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class XenVersion:
+    """A Xen release; ``parts`` has as many components as the caller gave (1 to 3)."""
+
+    parts: tuple[int, ...]
+    text: str
+
+    def at_least(self, other: str) -> bool:
+        """True when this release is ``other`` or later.
+
+        A caller who says "3.0" means the 3.0 series, so the comparison stops at the
+        precision the caller gave: "3.0" is at least "3.0.3".
+        """
+        req = parse_version(other).parts
+        return self.parts >= req[: len(self.parts)]
+
+    def before(self, other: str) -> bool:
+        return not self.at_least(other)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_version(text: str) -> XenVersion:
+    """Parse a Xen version; raise ``ValueError`` for anything that is not one."""
+    if not isinstance(text, str) or len(text) > 48:
+        raise ValueError(f"not a Xen version: {text!r}")
+    stripped = text.strip()
+    m = _VERSION_RE.fullmatch(stripped)
+    if m is None:
+        raise ValueError(f"not a Xen version: {text!r} (expected e.g. '3.4' or '4.17')")
+    parts = tuple(int(g) for g in m.groups() if g is not None)
+    # Xen releases run 2.x (xend) to 4.x today; anything else is a caller mistake.
+    if not 2 <= parts[0] <= 9:
+        raise ValueError(f"not a Xen version: {text!r} (major version must be 2-9)")
+    return XenVersion(parts=parts, text=stripped)
