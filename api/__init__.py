@@ -12,7 +12,7 @@ from api.errors import problem_response
 from api.schemas_common import ProblemSchema
 
 
-class ProblemApi(Api):  # type: ignore[misc]
+class ProblemApi(Api):
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema

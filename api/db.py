@@ -11,11 +11,12 @@ EXT = "virtcompat"
 
 
 def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
+    engine = None
     if factory is None:
         engine = make_engine(app.config["DATABASE_URL"])
         factory = make_sessionmaker(engine)
     registry = scoped_session(factory)
-    app.extensions[EXT] = {"session": registry, "factory": factory}
+    app.extensions[EXT] = {"session": registry, "factory": factory, "engine": engine}
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
@@ -25,3 +26,10 @@ def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
 def db() -> Session:
     registry: scoped_session[Session] = current_app.extensions[EXT]["session"]
     return registry()
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's own connection pool (tests and tooling that build throwaway apps)."""
+    engine = app.extensions[EXT].get("engine")
+    if engine is not None:
+        engine.dispose()

@@ -175,3 +175,28 @@ def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, Any]]:
         return {"Authorization": f"Bearer {make_token(*scopes)}"}
 
     return headers
+
+
+@pytest.fixture(scope="module")
+def committed_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A separate migrated and seeded database whose writes really commit (for concurrency
+    and live-server tests), on the same backend as the parametrised ``database_url``."""
+    backend = request.param if hasattr(request, "param") else "sqlite"
+    if backend == "postgresql":
+        if not PG_URL:
+            pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests skipped outside CI)")
+        url, drop = _create_pg_database()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+        drop = None
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        seed(engine)
+    finally:
+        engine.dispose()
+    yield url
+    if drop is not None:
+        drop()

@@ -164,7 +164,7 @@ def _match_chipsets(
 ) -> tuple[tuple[ChipsetSpec, ...], str | None, tuple[str, ...]]:
     ids: frozenset[str] = frozenset()
     if obs.pci is not None:
-        ids = frozenset(pid for d in obs.pci.devices if (pid := d.pci_id()) is not None)
+        ids = frozenset(pid for d in obs.pci.devices if (pid := d.pci_id) is not None)
     by_role: dict[str, set[str]] = {"host_bridge": set(), "lpc": set(), "iommu": set()}
     for pid in ids:
         for slug in snapshot.by_pci_id.get(pid, ()):
@@ -184,7 +184,7 @@ def _match_chipsets(
     unknown_hb: tuple[str, ...] = ()
     if obs.pci is not None and not candidates:
         unknown_hb = tuple(
-            sorted(pid for d in obs.pci.host_bridges() if (pid := d.pci_id()) is not None)
+            sorted(pid for d in obs.pci.host_bridges if (pid := d.pci_id) is not None)
         )
     if board is not None and board.chipset_slug:
         board_chip = snapshot.chipsets[board.chipset_slug]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from marshmallow import Schema, fields, validate
 
 from api.schemas_common import PageArgsSchema, PageSchema
@@ -24,7 +26,7 @@ TRI = [t.value for t in Tri]
 VTD_STATUS = ["works", "absent", "broken", "unknown"]
 
 
-def _choice(enum: type) -> validate.OneOf:
+def _choice(enum: type[StrEnum]) -> validate.OneOf:
     return validate.OneOf([m.value for m in enum])
 
 
@@ -224,7 +226,7 @@ class CiteInSchema(Schema):
     claim = fields.String(validate=validate.Length(max=2000))
 
 
-def _sources(required: bool) -> fields.List:
+def _sources(required: bool) -> fields.List[dict[str, object]]:
     return fields.List(
         fields.Nested(CiteInSchema),
         required=required,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Response, current_app, json, request
@@ -78,10 +77,11 @@ def _problem_for(exc: Exception) -> tuple[int, dict[str, Any]]:
 
 
 def _answer(raw: dict[str, Any]) -> dict[str, Any]:
-    snap, service = _state()
-    query = clean_query(raw)
-    doc = service.answer(snap.get(db()), query)
-    return doc
+    snaps, service = _state()
+    return service.answer(snaps.get(db()), clean_query(raw))
+
+
+_QUERY_ARGS = tuple(CompatQueryArgsSchema().fields)
 
 
 @blp.route("")
@@ -96,20 +96,21 @@ class Compat(MethodView):
     @blp.alt_response(422, description="Unknown or ambiguous name (lists candidates)")
     def get(self) -> Response:
         """Capability verdicts for board / cpu / bios / chipset (Accept: text/csv for a row)"""
-        raw = {k: request.args.get(k) for k in CompatQueryArgsSchema().fields}
+        raw = {k: request.args.get(k) for k in _QUERY_ARGS}
+        snaps, service = _state()
         try:
-            doc = _answer(raw)
+            rendered = service.render(snaps.get(db()), clean_query(raw))
         except (ResolveError, QueryError) as exc:
-            status, body = _problem_for(exc)
-            return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
-        for cap, verdict in doc["capabilities"].items():
+            status, problem = _problem_for(exc)
+            return Response(json.dumps(problem), status=status, mimetype=PROBLEM_MIME)
+        for cap, verdict in rendered.doc["capabilities"].items():
             VERDICTS.labels(cap, verdict["status"]).inc()
         if _wants_csv():
-            return Response(csv_rows([doc]), mimetype=_CSV)
-        body = json.dumps(doc)
-        resp = Response(body, mimetype="application/json")
-        resp.set_etag(hashlib.blake2b(body.encode(), digest_size=12).hexdigest(), weak=True)
-        return resp.make_conditional(request)
+            return Response(csv_rows([rendered.doc]), mimetype=_CSV)
+        resp = Response(rendered.body, mimetype="application/json")
+        resp.set_etag(rendered.etag, weak=True)
+        resp.make_conditional(request)
+        return resp
 
 
 @blp.route("/batch")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Response, current_app, g, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy.exc import OperationalError
 
 from api.auth import require_scope
 from api.compat.routes import invalidate_snapshot, snapshot
@@ -17,11 +19,14 @@ from api.ops import PROBES
 from virtcompat.ingest import (
     DeleteTokenMismatch,
     IdempotencyConflict,
+    IngestResult,
     ProbeNotFound,
     delete_probe,
     ingest,
 )
 from virtcompat.models import Probe
+
+_WRITE_ATTEMPTS = 5
 
 blp = Blueprint(
     "probes",
@@ -53,7 +58,7 @@ class ProbeCreateSchema(Schema):
 
 class ProbeSchema(Schema):
     id = fields.Integer()
-    received_at = fields.DateTime()
+    received_at = fields.String(metadata={"format": "date-time"})
     agent = fields.Dict()
     collected_at = fields.String(allow_none=True)
     diagnosis = fields.Dict()
@@ -80,6 +85,35 @@ def _dump(probe: Probe, *, facts: bool = True, delete_token: str | None = None) 
     if delete_token is not None:
         doc["delete_token"] = delete_token
     return doc
+
+
+def _ingest_with_retry(payload: dict[str, Any], key: str | None) -> IngestResult:
+    session = db()
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            result = ingest(
+                session,
+                payload,
+                idempotency_key=key,
+                token_id=g.token.id,
+                salt=current_app.config["PROBE_SALT"],
+                snapshot=snapshot(),
+            )
+            session.commit()
+            return result
+        except IdempotencyConflict as exc:
+            session.rollback()
+            raise Problem(409, str(exc)) from None
+        except OperationalError:
+            # SQLite answers a write race with "database is locked" rather than waiting when
+            # a reader upgrades to a writer; the retry then finds the winner's row.
+            session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+    raise Problem(
+        503,
+        "The database is busy; retry with the same Idempotency-Key.",
+        headers={"Retry-After": "1"},
+    )
 
 
 @blp.route("")
@@ -126,20 +160,7 @@ class Probes(MethodView):
                 "Idempotency-Key must be 1 to 255 characters.",
                 errors=[{"field": "header.Idempotency-Key", "message": "length"}],
             )
-        session = db()
-        try:
-            result = ingest(
-                session,
-                payload,
-                idempotency_key=key,
-                token_id=g.token.id,
-                salt=current_app.config["PROBE_SALT"],
-                snapshot=snapshot(),
-            )
-            session.commit()
-        except IdempotencyConflict as exc:
-            session.rollback()
-            raise Problem(409, str(exc)) from None
+        result = _ingest_with_retry(payload, key)
         if result.created and result.probe.contributions:
             invalidate_snapshot()
         PROBES.labels("created" if result.created else "replayed").inc()

@@ -200,8 +200,9 @@ class ValidateDomainConfig(MethodView):
         request.max_content_length = current_app.config["CONFIG_MAX_BYTES"] * 6 + 65536
         mimetype = request.mimetype
         if mimetype == "text/plain":
-            args = {k: v for k, v in request.args.items()}
-            data = {"config": "", **{k: args[k] for k in ("format", "xen_version") if k in args}}
+            args: dict[str, str] = dict(request.args.items())
+            data: dict[str, Any] = {"config": ""}
+            data.update({k: args[k] for k in ("format", "xen_version") if k in args})
             target_raw: dict[str, Any] = {
                 k: args[k] for k in ("board", "cpu", "bios", "chipset") if k in args
             }

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.db import dispose
 from virtcompat.models import ApiToken, Base
 from virtcompat.tokens import hash_secret
 
@@ -30,6 +31,7 @@ def test_readyz_503_when_not_migrated(tmp_path: Path) -> None:
 
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
     resp = app.test_client().get("/readyz")
+    dispose(app)
     assert resp.status_code == 503 and "not migrated" in resp.get_json()["detail"]
 
 
@@ -37,7 +39,9 @@ def test_readyz_503_when_database_unreachable() -> None:
     from app import create_app
 
     url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
-    resp = create_app({"TESTING": True, "DATABASE_URL": url}).test_client().get("/readyz")
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    resp = app.test_client().get("/readyz")
+    dispose(app)
     assert resp.status_code == 503 and "unreachable" in resp.get_json()["detail"]
 
 

@@ -8,10 +8,13 @@ costs one verdict.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from virtcompat.capability import CAPABILITIES
@@ -56,15 +59,28 @@ def clean_query(raw: Mapping[str, Any]) -> dict[str, str | None]:
     return query
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A verdict document with its JSON body and a strong validator, computed once."""
+
+    doc: dict[str, Any]
+    body: bytes
+    etag: str
+
+
 class CompatService:
     def __init__(self, max_entries: int = 4096) -> None:
         self._max = max_entries
         self._lock = threading.Lock()
         self._version: int | None = None
-        self._cache: OrderedDict[tuple[str | None, ...], dict[str, Any]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str | None, ...], Rendered] = OrderedDict()
 
     def answer(self, snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
         """The verdict document for a cleaned query; raises ResolveError."""
+        return self.render(snapshot, query).doc
+
+    def render(self, snapshot: Snapshot, query: dict[str, str | None]) -> Rendered:
+        """Like ``answer``, with the serialised body cached beside the document."""
         key = tuple(query[k] for k in QUERY_FIELDS)
         with self._lock:
             if self._version != snapshot.version:
@@ -75,12 +91,14 @@ class CompatService:
                 self._cache.move_to_end(key)
                 return hit
         doc = _answer(snapshot, query)
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        rendered = Rendered(doc, body, hashlib.blake2b(body, digest_size=12).hexdigest())
         with self._lock:
             if self._version == snapshot.version:
-                self._cache[key] = doc
+                self._cache[key] = rendered
                 if len(self._cache) > self._max:
                     self._cache.popitem(last=False)
-        return doc
+        return rendered
 
 
 def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
