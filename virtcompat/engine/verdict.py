@@ -1025,9 +1025,18 @@ def _hvm(f: HostFacts, vtx: Capability) -> Capability:
                 f"HVM guests (Xen HVM, KVM) need {_feature(_vendor(f))}, "
                 f"which is {vtx.status.value}.",
                 hint=None if vtx.status == S.SUPPORTED else {"see": "vtx"},
-            )
+            ),
+            *_why(vtx),
         ]
     )
+
+
+def _why(cap: Capability) -> list[Reason]:
+    """The reasons that decided a capability this one depends on, so a derived verdict (and a
+    config finding citing it) names the root cause, e.g. the DQ43AP VT-d trap."""
+    if cap.status == S.SUPPORTED:
+        return []
+    return [r for r in cap.reasons if not r.advisory and r.status == cap.status]
 
 
 def _passthrough(
@@ -1057,6 +1066,7 @@ def _passthrough(
                 hint=None if vtd.status == S.SUPPORTED else {"see": "vtd"},
             )
         )
+        reasons.extend(_why(vtd))
         reasons.append(
             _r(
                 R.HVM,
