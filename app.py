@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, g
 from sqlalchemy.orm import Session, sessionmaker
 
 from virtcompat.config import Settings
@@ -23,10 +23,10 @@ def create_app(
     from api.cli import register_cli
     from api.db import init_db
     from api.errors import handle_unexpected
-    from api.ops import init_metrics
+    from api.hooks import init_hooks
 
     settings = Settings.from_env()
-    app = Flask(__name__)
+    app = VirtcompatFlask(__name__)
     app.config.update(
         DATABASE_URL=settings.database_url,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -41,13 +41,28 @@ def create_app(
     if overrides:
         app.config.update(overrides)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    _init_logging(app, settings.log_level)
+    _init_logging(settings.log_level)
     init_db(app, session_factory)
-    init_metrics(app)
+    init_hooks(app)
     init_api(app)
     app.register_error_handler(Exception, handle_unexpected)
     register_cli(app)
     return app
+
+
+class VirtcompatFlask(Flask):
+    """Flask, minus a per-call coroutine check: none of our views or hooks is async, and
+    ``ensure_sync`` runs inspect.iscoroutinefunction for every hook of every request."""
+
+    _sync: dict[object, bool]
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        key = getattr(func, "__func__", func)
+        cache = self.__dict__.setdefault("_sync", {})
+        is_async = cache.get(key)
+        if is_async is None:
+            is_async = cache[key] = inspect.iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func
 
 
 class _RequestIdFilter(logging.Filter):
@@ -59,7 +74,7 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def _init_logging(app: Flask, level: str) -> None:
+def _init_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(_RequestIdFilter())
     handler.setFormatter(
@@ -72,18 +87,6 @@ def _init_logging(app: Flask, level: str) -> None:
     if not logger.handlers:
         logger.addHandler(handler)
     logger.setLevel(level.upper())
-
-    @app.before_request
-    def _request_id() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = (
-            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-        )
-
-    @app.after_request
-    def _echo_request_id(response: Response) -> Response:
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        return response
 
 
 app = create_app()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -44,7 +44,6 @@ def init_api(app: Flask) -> ProblemApi:
     for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp):
         api.register_blueprint(blp)
     app.register_blueprint(ops_blp)
-    _conditional_get(app)
     return api
 
 
@@ -59,20 +58,3 @@ def _spec_options() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
     }
-
-
-def _conditional_get(app: Flask) -> None:
-    """Weak ETag over the body of every successful JSON GET; If-None-Match -> 304."""
-
-    @app.after_request
-    def _etag(response: Response) -> Response:
-        if (
-            request.method in ("GET", "HEAD")
-            and response.status_code == 200
-            and response.mimetype in ("application/json", "text/csv")
-            and not response.direct_passthrough
-            and "ETag" not in response.headers
-        ):
-            response.add_etag(weak=True)
-            response.make_conditional(request)
-        return response

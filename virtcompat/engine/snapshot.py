@@ -338,11 +338,15 @@ class SnapshotCache:
         self._snapshot: Snapshot | None = None
         self._checked_at = float("-inf")
 
-    def get(self, session: Session) -> Snapshot:
+    def get(self, session: Session | Callable[[], Session]) -> Snapshot:
+        """The current snapshot. ``session`` may be a factory, so the hot path (snapshot
+        fresh within the TTL) does not even open a session."""
         now = self._clock()
         snap = self._snapshot
         if snap is not None and now - self._checked_at < self.ttl:
             return snap
+        if not isinstance(session, Session):
+            session = session()
         with self._lock:
             version = catalog_version(session)
             if self._snapshot is None or self._snapshot.version != version:
