@@ -391,3 +391,18 @@ def test_bios_comparison(version: str, minimum: str, expected: bool | None) -> N
 def test_bios_build_extracts_intel_build_number() -> None:
     assert bios_build("APQ4310H.86A.0031.2009.0630.1516") == "0031"
     assert bios_build("P1.90") == "P1.90"
+
+
+def test_guest_without_virtual_iommu_masks_vtd_instead_of_failing_the_host() -> None:
+    guest = probe(
+        flags="hypervisor",
+        chipset=ChipsetFacts(),
+        firmware=FirmwareFacts(dmar=False),
+        kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=False),
+        hypervisor=HypervisorFacts(present=True, name="KVM"),
+    )
+    vtd = judge(guest)["vtd"]
+    assert vtd.status.value == "masked"
+    assert any(
+        r.rule == R.VTD_FIRMWARE_TABLE.id and r.layer.value == "hypervisor" for r in vtd.reasons
+    )

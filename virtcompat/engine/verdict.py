@@ -774,6 +774,22 @@ def _firmware(f: HostFacts, name: str, silicon: Status) -> list[Reason]:
                     hint={},
                 )
             )
+        elif table is False and f.hypervisor.present:
+            # In a guest the DMAR/IVRS table is the hypervisor's virtual firmware: its absence
+            # says the VM has no virtual IOMMU, nothing about the host's hardware.
+            reasons.append(
+                _r(
+                    R.VTD_FIRMWARE_TABLE,
+                    Layer.HYPERVISOR,
+                    S.MASKED,
+                    f"This is a guest ({f.hypervisor.name or 'hypervisor'}) whose virtual "
+                    f"firmware has no {tname} table: the VM has no virtual IOMMU. The host's "
+                    f"{name} cannot be judged from inside it.",
+                    (*f.firmware.evidence, *f.hypervisor.evidence),
+                    hint={"host_setting": "give the VM a virtual IOMMU (e.g. QEMU intel-iommu "
+                          "/ amd-iommu device), or probe the host itself"},
+                )
+            )
         elif table is False:
             status = S.DISABLED if silicon == S.SUPPORTED else S.UNSUPPORTED
             reasons.append(
