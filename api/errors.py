@@ -141,3 +141,17 @@ def handle_unexpected(exc: Exception) -> Response:
     if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_BUGS"):
         raise exc
     return problem_response(InternalServerError())
+
+
+def validation_problem(exc: Any, location: str = "json") -> Problem:
+    """A marshmallow ValidationError raised outside webargs, as a 422 with field paths."""
+    errors = [
+        {"field": f"{location}.{path}", "message": msg}
+        for path, msg in flatten_messages(exc.messages)
+    ]
+    return Problem(
+        422,
+        "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]),
+        title="Invalid request",
+        errors=errors,
+    )

@@ -87,24 +87,30 @@ def _create_pg_database() -> tuple[str, Callable[[], None]]:
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated, seeded database per backend for the whole run."""
-    if request.param == "postgresql":
+def _prepared_database(backend: str, folder: Path) -> tuple[str, Callable[[], None] | None]:
+    """A new database on ``backend``, migrated to head and seeded; returns (url, drop)."""
+    drop: Callable[[], None] | None = None
+    if backend == "postgresql":
         if not PG_URL:
             pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests skipped outside CI)")
         url, drop = _create_pg_database()
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        drop = None
+        url = f"sqlite:///{folder / 'test.sqlite3'}"
     engine = make_engine(url)
     try:
         migrate(engine)
         seed(engine)
     finally:
         engine.dispose()
+    return url, drop
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, seeded database per backend for the whole run."""
+    url, drop = _prepared_database(request.param, tmp_path_factory.mktemp("db"))
     yield url
     if drop is not None:
         drop()
@@ -182,21 +188,9 @@ def committed_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A separate migrated and seeded database whose writes really commit (for concurrency
-    and live-server tests), on the same backend as the parametrised ``database_url``."""
+    and live-server tests); parametrise it indirectly with "sqlite" or "postgresql"."""
     backend = request.param if hasattr(request, "param") else "sqlite"
-    if backend == "postgresql":
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests skipped outside CI)")
-        url, drop = _create_pg_database()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
-        drop = None
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-        seed(engine)
-    finally:
-        engine.dispose()
+    url, drop = _prepared_database(backend, tmp_path_factory.mktemp("live"))
     yield url
     if drop is not None:
         drop()

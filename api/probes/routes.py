@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from api.auth import require_scope
 from api.compat.routes import invalidate_snapshot, snapshot
 from api.db import db
-from api.errors import Problem, flatten_messages
+from api.errors import Problem, validation_problem
 from api.ops import PROBES
 from virtcompat.ingest import (
     DeleteTokenMismatch,
@@ -144,15 +144,7 @@ class Probes(MethodView):
         try:
             ProbeCreateSchema().load(payload)
         except ValidationError as exc:
-            errors = [
-                {"field": f"json.{p}", "message": m} for p, m in flatten_messages(exc.messages)
-            ]
-            raise Problem(
-                422,
-                "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]),
-                title="Invalid request",
-                errors=errors,
-            ) from None
+            raise validation_problem(exc) from None
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= 255):
             raise Problem(

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.compat.routes import snapshot
 from api.db import db
-from api.errors import Problem, flatten_messages
+from api.errors import Problem, validation_problem
 from virtcompat.capability import CAPABILITIES, Capability, Status
 from virtcompat.engine.compat import QueryError, clean_query
 from virtcompat.engine.resolve import ResolveError, catalog_facts
@@ -211,14 +211,7 @@ class ValidateDomainConfig(MethodView):
             try:
                 loaded = ValidateSchema().load({**data, "target": target_raw or None})
             except ValidationError as exc:
-                raise Problem(
-                    422,
-                    "invalid query parameters",
-                    errors=[
-                        {"field": f"query.{k}", "message": str(v)}
-                        for k, v in exc.messages_dict.items()
-                    ],
-                ) from None
+                raise validation_problem(exc, "query") from None
             body = request.get_data(cache=False)
             return _respond(body, loaded["format"], loaded["xen_version"], loaded["target"])
         if mimetype != "application/json":
@@ -229,15 +222,7 @@ class ValidateDomainConfig(MethodView):
         try:
             loaded = ValidateSchema().load(payload)
         except ValidationError as exc:
-            errors = [
-                {"field": f"json.{p}", "message": m} for p, m in flatten_messages(exc.messages)
-            ]
-            raise Problem(
-                422,
-                "; ".join(f"{e['field']}: {e['message']}" for e in errors[:10]),
-                title="Invalid request",
-                errors=errors,
-            ) from None
+            raise validation_problem(exc) from None
         return _respond(loaded["config"], loaded["format"], loaded["xen_version"], loaded["target"])
 
 

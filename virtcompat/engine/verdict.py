@@ -53,6 +53,15 @@ def _r(
     )
 
 
+def _tri(value: str) -> tuple[Status, str]:
+    """A catalogue tri-state ("yes"/"no"/"unknown") as a status and a verb for messages."""
+    if value == "yes":
+        return S.SUPPORTED, "has"
+    if value == "no":
+        return S.UNSUPPORTED, "lacks"
+    return S.UNKNOWN, "may or may not have"
+
+
 def _hint(rule: Rule, status: Status, hint: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     """An explicit hint wins ({} means none); else the rule's own hint, unless all is well."""
     if hint is not None:
@@ -235,8 +244,7 @@ def _cpu_vtx_spec(f: HostFacts) -> Reason | None:
             f"{spec.brand} stepping {chosen.name}: {feat} {chosen.vtx} ({listing}).",
             spec.evidence(("vtx", "stepping")),
         )
-    status = {"yes": S.SUPPORTED, "no": S.UNSUPPORTED}.get(spec.vtx, S.UNKNOWN)
-    word = {"yes": "has", "no": "lacks"}.get(spec.vtx, "may or may not have")
+    status, word = _tri(spec.vtx)
     return _r(
         R.VTX_CPU,
         Layer.CPU,
@@ -548,8 +556,7 @@ def _silicon(f: HostFacts, name: str) -> list[Reason]:
                 )
             )
         else:
-            status = {"yes": S.SUPPORTED, "no": S.UNSUPPORTED}.get(cpu.vtd, S.UNKNOWN)
-            word = {"yes": "has", "no": "lacks"}.get(cpu.vtd, "may or may not have")
+            status, word = _tri(cpu.vtd)
             reasons.append(
                 _r(
                     R.VTD_CPU,
@@ -786,8 +793,10 @@ def _firmware(f: HostFacts, name: str, silicon: Status) -> list[Reason]:
                     f"firmware has no {tname} table: the VM has no virtual IOMMU. The host's "
                     f"{name} cannot be judged from inside it.",
                     (*f.firmware.evidence, *f.hypervisor.evidence),
-                    hint={"host_setting": "give the VM a virtual IOMMU (e.g. QEMU intel-iommu "
-                          "/ amd-iommu device), or probe the host itself"},
+                    hint={
+                        "host_setting": "give the VM a virtual IOMMU (e.g. QEMU intel-iommu "
+                        "/ amd-iommu device), or probe the host itself"
+                    },
                 )
             )
         elif table is False:
@@ -1016,8 +1025,7 @@ def _slat(f: HostFacts, vtx: Capability) -> Capability:
             )
         )
     else:
-        status = {"yes": S.SUPPORTED, "no": S.UNSUPPORTED}.get(spec.slat, S.UNKNOWN)
-        word = {"yes": "has", "no": "lacks"}.get(spec.slat, "may or may not have")
+        status, word = _tri(spec.slat)
         reasons.append(
             _r(
                 R.SLAT_CPU,
