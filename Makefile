@@ -50,7 +50,7 @@ bench: install ## Throughput benchmarks against same-run baselines
 	$(BIN)/python bench/run.py
 
 compose-config: ## Validate docker-compose.yml (needs the docker compose client)
-	docker compose config --quiet
+	if docker compose version >/dev/null 2>&1; then docker compose config --quiet; else docker-compose config -q; fi
 
 clean: ## Remove caches (keeps .venv and instance/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import Response, current_app, json, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MIME = "application/problem+json"
@@ -124,7 +125,7 @@ def problem_response(exc: HTTPException) -> Response:
             detail = f"Request body exceeds the limit of {limit} bytes for this endpoint."
     if status == 405 and exc.get_response().headers.get("Allow"):
         headers["Allow"] = exc.get_response().headers["Allow"]
-    if status >= 500:
+    if status == 500:
         detail = "An internal error occurred; it has been logged."
     body = problem_body(status, detail, title, **extra)
     resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
@@ -134,9 +135,26 @@ def problem_response(exc: HTTPException) -> Response:
 
 
 def handle_unexpected(exc: Exception) -> Response:
-    """Our own bugs: logged with the request id, answered with a generic 500 problem."""
+    """Our own bugs: logged with the request id, answered with a generic 500 problem.
+
+    A database that is unreachable or busy is not a bug of the request: 503 with Retry-After.
+    """
     if isinstance(exc, HTTPException):
         return problem_response(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            type(exc.orig).__name__ if exc.orig is not None else exc,
+        )
+        return problem_response(
+            Problem(
+                503,
+                "The database is unavailable or busy; retry shortly.",
+                headers={"Retry-After": "2"},
+            )
+        )
     log.exception("unhandled error on %s %s", request.method, request.path)
     if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_BUGS"):
         raise exc

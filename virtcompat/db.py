@@ -45,7 +45,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes SQLite's write reservation up front, so concurrent writers (gunicorn
+    # workers) queue on busy_timeout instead of failing with "database is locked" when a
+    # deferred read transaction tries to upgrade. SQLite is the embedded default; production
+    # runs PostgreSQL, where this does not apply.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

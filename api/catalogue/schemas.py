@@ -20,7 +20,11 @@ from virtcompat.models import (
     Tri,
 )
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$", error="must be lowercase letters, digits, -")
+# A slug must contain a letter: an all-digit slug would be read as an id in /{id-or-slug}.
+SLUG = validate.Regexp(
+    r"^(?=[a-z0-9-]*[a-z])[a-z0-9][a-z0-9-]{0,99}$",
+    error="lowercase letters, digits and '-', with at least one letter",
+)
 PCI_ID = validate.Regexp(r"^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$", error="must look like 8086:2e10")
 TRI = [t.value for t in Tri]
 VTD_STATUS = ["works", "absent", "broken", "unknown"]

@@ -45,6 +45,17 @@ def test_readyz_503_when_database_unreachable() -> None:
     assert resp.status_code == 503 and "unreachable" in resp.get_json()["detail"]
 
 
+def test_unreachable_database_is_503_problem_not_500() -> None:
+    from app import create_app
+
+    url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    resp = app.test_client().get("/api/v1/boards")
+    dispose(app)
+    assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
+    assert resp.headers["Retry-After"] == "2"
+
+
 def test_metrics_exposes_prometheus_text(client: FlaskClient) -> None:
     client.get("/api/v1/compat?cpu=E7200")
     body = client.get("/metrics").get_data(as_text=True)
