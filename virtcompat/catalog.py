@@ -22,7 +22,7 @@ from virtcompat.models import (
     Source,
     Vendor,
 )
-from virtcompat.text import normalize_name
+from virtcompat.text import normalize_name, parse_id
 
 M = TypeVar("M", Vendor, Chipset, Cpu, Board, Note, Source, BiosRelease)
 
@@ -49,8 +49,9 @@ def _like(column: Any, q: str) -> Any:
 def get_one(session: Session, model: type[M], key: str | int) -> M:
     """By numeric id or by slug (NetBox style: both identify a row)."""
     stmt = select(model)
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        stmt = stmt.where(model.id == int(key))
+    row_id = key if isinstance(key, int) else parse_id(key)
+    if row_id is not None:
+        stmt = stmt.where(model.id == row_id)
     elif hasattr(model, "slug"):
         stmt = stmt.where(model.slug == key)
     else:

@@ -19,3 +19,22 @@ def normalize_name(s: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", s).casefold()
     return _SEPARATORS.sub(" ", folded).strip()
+
+
+_MAX_ID_DIGITS = 18  # fits a signed 64-bit integer column on every backend
+
+
+def parse_id(value: str) -> int | None:
+    """``value`` as a row id if it is a plain ASCII decimal that fits a 64-bit column.
+
+    ``str.isdigit`` alone accepts superscripts and other Unicode digits that ``int`` rejects.
+    """
+    text = value.strip()
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS:
+        return int(text)
+    return None
+
+
+def is_decimal(value: str) -> bool:
+    """ASCII digits only (a BIOS build number, a CPUID stepping)."""
+    return value.isascii() and value.isdigit()

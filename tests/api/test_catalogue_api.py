@@ -216,3 +216,24 @@ def test_note_on_bios_release(client: FlaskClient, auth: Callable[..., dict[str,
 def test_every_list_has_the_list_shape(client: FlaskClient, path: str) -> None:
     body = client.get(path).get_json()
     assert set(body) == {"items", "total", "page", "per_page"}
+
+
+@pytest.mark.parametrize("key", ["%C2%B3", "999999999999999999999999999999"])
+def test_odd_keys_are_404_not_500(client: FlaskClient, key: str) -> None:
+    assert_problem(client.get(f"/api/v1/cpus/{key}"), 404)
+
+
+def test_unicode_digit_vendor_in_write_is_422(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    resp = client.post(
+        "/api/v1/cpus",
+        json={
+            "slug": "za05os3x",
+            "brand": "X",
+            "vendor": "\u00b9",
+            "sources": [{"source": "seed-blog-2009", "confidence": "low"}],
+        },
+        headers=auth("catalog:write"),
+    )
+    assert_problem(resp, 422)

@@ -26,3 +26,12 @@ def test_normalize_name_folds_case_punctuation_and_spacing(raw: str, expected: s
 def test_alias_key_includes_the_vendor() -> None:
     assert alias_key("Intel Corporation", "DQ43AP") == "intel corporation dq43ap"
     assert alias_key(None, "DQ43AP") == "dq43ap"
+
+
+def test_parse_id_accepts_only_ascii_decimals_that_fit() -> None:
+    from virtcompat.text import parse_id
+
+    assert parse_id("42") == 42
+    assert parse_id("³") is None
+    assert parse_id("9" * 30) is None
+    assert parse_id("dq43ap") is None

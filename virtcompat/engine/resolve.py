@@ -18,7 +18,7 @@ from virtcompat.capability import Evidence
 from virtcompat.engine.hostfacts import BoardFacts, ChipsetFacts, CpuFacts, HostFacts
 from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build
-from virtcompat.text import normalize_name
+from virtcompat.text import is_decimal, normalize_name, parse_id
 
 MAX_QUERY_LEN = 200
 _CPU_NOISE = re.compile(
@@ -98,8 +98,8 @@ def _one(field: str, raw: str, hits: tuple[str, ...], labels: Mapping[str, str])
 
 
 def _by_id(items: Mapping[str, object], raw: str) -> str | None:
-    if raw.strip().isdigit():
-        wanted = int(raw.strip())
+    wanted = parse_id(raw)
+    if wanted is not None:
         for slug, spec in items.items():
             if getattr(spec, "id", None) == wanted:
                 return slug
@@ -233,7 +233,7 @@ def catalog_facts(
     stepping_num: int | None = None
     if stepping:
         s = stepping.strip()
-        if s.isdigit():
+        if is_decimal(s) and len(s) <= 3:
             stepping_num = int(s)
         elif _STEPPING_NAME.match(s):
             stepping_name = s.upper()

@@ -18,6 +18,7 @@ from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.snapshot import ChipsetSpec, CpuSpec, EvidenceTally, NoteSpec
 from virtcompat.rules.registry import Rule
+from virtcompat.text import is_decimal
 
 S = Status
 # Worst first: the capability's status is the worst of its non-advisory reasons.
@@ -144,7 +145,7 @@ def bios_build(version: str | None) -> str | None:
     v = version.strip()
     parts = v.split(".")
     for i, part in enumerate(parts[:-1]):
-        if part.upper() == "86A" and parts[i + 1].isdigit():
+        if part.upper() == "86A" and is_decimal(parts[i + 1]):
             return parts[i + 1]
     return v
 
@@ -153,7 +154,7 @@ def bios_at_least(version: str, minimum: str) -> bool | None:
     a, b = bios_build(version), bios_build(minimum)
     if a is None or b is None:
         return None
-    if a.isdigit() and b.isdigit():
+    if is_decimal(a) and is_decimal(b):
         return int(a) >= int(b)
     if a.lower() == b.lower():
         return True
