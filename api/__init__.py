@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api.errors import problem_response
+from api.errors import PROBLEM_MIME, problem_response
 from api.schemas_common import ProblemSchema
 
 
@@ -19,6 +20,24 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problem_response(error)
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its shared error responses as application/json; ours are
+        # application/problem+json, so the document must say so (re-registers the same
+        # components with that media type).
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_MIME: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {
+                "description": "Default error response",
+                "content": {PROBLEM_MIME: {"schema": self.ERROR_SCHEMA}},
+            },
+            lazy=True,
+        )
 
 
 def init_api(app: Flask) -> ProblemApi:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -69,10 +70,19 @@ class ProbeSchema(Schema):
     delete_token = fields.String(metadata={"description": "only in the 201 response"})
 
 
+def _utc_iso(value: dt.datetime | None) -> str | None:
+    # SQLite hands back naive datetimes; every timestamp we store is UTC.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
+
+
 def _dump(probe: Probe, *, facts: bool = True, delete_token: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": probe.id,
-        "received_at": probe.received_at.isoformat() if probe.received_at else None,
+        "received_at": _utc_iso(probe.received_at),
         "agent": {"name": probe.agent_name, "version": probe.agent_version},
         "collected_at": probe.collected_at,
         "diagnosis": probe.diagnosis,
