@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 MAX_PER_PAGE = 200
 
@@ -13,7 +13,10 @@ class ProblemFieldSchema(Schema):
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details; extension members are allowed (RFC 9457 section 3.2)."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String()
     title = fields.String()
@@ -21,6 +24,10 @@ class ProblemSchema(Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.List(fields.Nested(ProblemFieldSchema))
+    blockers = fields.List(fields.String(), metadata={"description": "409: referencing rows"})
+    candidates = fields.List(
+        fields.String(), metadata={"description": "422: closest names for an unknown one"}
+    )
 
 
 class PageArgsSchema(Schema):
