@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -65,26 +66,31 @@ class VirtcompatFlask(Flask):
         return self.async_to_sync(func) if is_async else func
 
 
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
         try:
-            record.request_id = g.get("request_id", "-")
+            request_id = g.get("request_id", "-")
         except RuntimeError:  # outside a request
-            record.request_id = "-"
-        return True
+            request_id = "-"
+        doc = {
+            "ts": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": request_id,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc)
 
 
 def _init_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(_RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter(
-            '{"ts":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s",'
-            '"request_id":"%(request_id)s","msg":%(message)r}'
-        )
-    )
     logger = logging.getLogger("virtcompat")
     if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
     logger.setLevel(level.upper())
 
