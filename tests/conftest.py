@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -29,6 +30,13 @@ from virtcompat.db import make_engine, normalize_url
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Property tests explore new inputs on developer machines; in CI they replay a fixed,
+# derandomised sequence so a landing never hinges on a lucky draw.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    hypothesis.settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
