@@ -246,6 +246,16 @@ def match(snapshot: Snapshot, obs: Observations) -> Matched:
 # -- observations -> HostFacts --------------------------------------------------------------
 
 
+def _vendor_from_name(name: str | None) -> str | None:
+    """The CPU vendor from a brand string (the kernel log's smpboot line)."""
+    lowered = (name or "").lower()
+    if "intel" in lowered:
+        return "intel"
+    if "amd" in lowered:
+        return "amd"
+    return None
+
+
 def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     def ev(what: str) -> tuple[Evidence, ...]:
         return (Evidence(kind="probe", id=probe_ref, source=what),)
@@ -255,7 +265,10 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     x86 = info is not None and info.arch.value == "x86"
     flags = info.flags if info is not None and x86 and info.flags_present else None
     cpu = CpuFacts(
-        vendor=(info.vendor if info else None) or (m.cpu.vendor if m.cpu else None),
+        vendor=(info.vendor if info else None)
+        or (m.cpu.vendor if m.cpu else None)
+        or _vendor_from_name(log.cpu_model_name if log else None),
+        arch=info.arch.value if info else None,
         brand=info.model_name if info else None,
         family=info.family if info else None,
         model=info.model if info else None,
@@ -282,7 +295,9 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
         active = True
     elif log is not None and log.iommu_active:
         active = True
-    elif groups == 0 or log is not None:
+    elif groups == 0 or (log is not None and (log.reached_userspace or log.iommu_cmdline_disabled)):
+        # Absence is evidence only from the sysfs count, or from a log that runs past the
+        # point where the IOMMU would have announced itself (or was switched off).
         active = False
     release = obs.kernel_release
     kv = obs.kernel_version

@@ -22,6 +22,7 @@ class CpuFacts:
     stepping: int | None = None  # CPUID stepping number
     stepping_name: str | None = None  # "R0"
     spec: CpuSpec | None = None
+    arch: str | None = None  # from cpuinfo: "x86", "aarch64", "arm", "power", "ia64"…
     # Observed on a probe; None for a catalogue query.
     flags: frozenset[str] | None = None
     vmx_flags: frozenset[str] | None = None

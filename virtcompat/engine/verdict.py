@@ -319,7 +319,22 @@ def _vtx(f: HostFacts) -> Capability:
                     ),
                 )
             )
-        if f.observed and f.cpu.flags is None:
+        if f.observed and f.cpu.flags is None and f.cpu.arch not in (None, "x86"):
+            reasons.append(
+                _r(
+                    R.VTX_FLAG,
+                    Layer.CPU,
+                    S.UNKNOWN,
+                    f"This is an {f.cpu.arch} host: VT-x and AMD-V are x86 features, and "
+                    "/proc/cpuinfo does not show this architecture's virtualization support "
+                    "(ARM EL2, POWER hypervisor mode, IA-64 VT-i).",
+                    hint={
+                        "check": "the kernel log (e.g. 'kvm [1]: Hyp mode initialized "
+                        "successfully' on ARM) or /dev/kvm"
+                    },
+                )
+            )
+        elif f.observed and f.cpu.flags is None:
             reasons.append(
                 _r(
                     R.VTX_FLAG,
@@ -497,6 +512,8 @@ def _iommu_name(f: HostFacts) -> str:
     kinds = {c.iommu_kind for c in f.chipset.candidates}
     if kinds == {"amd-vi"} or (_vendor(f) == "amd" and not kinds - {"unknown", "amd-vi"}):
         return "AMD-Vi"
+    if not kinds - {"unknown"} and _vendor(f) is None and f.firmware.ivrs and not f.firmware.dmar:
+        return "AMD-Vi"  # only the firmware tells: an IVRS table and no DMAR
     return "VT-d"
 
 
@@ -771,7 +788,19 @@ def _firmware(f: HostFacts, name: str, silicon: Status) -> list[Reason]:
     if f.observed:
         table = f.firmware.ivrs if name == "AMD-Vi" else f.firmware.dmar
         tname = "IVRS" if name == "AMD-Vi" else "DMAR"
-        if table is True:
+        if table is None and f.kernel.iommu_active:
+            reasons.append(
+                _r(
+                    R.VTD_FIRMWARE_TABLE,
+                    Layer.FIRMWARE,
+                    S.SUPPORTED,
+                    f"The probe does not list ACPI tables, but an active {name} IOMMU implies "
+                    f"the firmware's {tname} table.",
+                    f.kernel.evidence,
+                    hint={},
+                )
+            )
+        elif table is True:
             reasons.append(
                 _r(
                     R.VTD_FIRMWARE_TABLE,
@@ -878,19 +907,36 @@ def _kernel(f: HostFacts, name: str) -> list[Reason]:
                 hint={},
             )
         )
-    elif table:
+    elif table and k.iommu_active is False:
         reasons.append(
             _r(
                 R.VTD_KERNEL,
                 Layer.KERNEL,
                 S.DISABLED,
                 f"The firmware publishes the table but the kernel did not turn {name} on "
-                "(no IOMMU groups, no initialisation line).",
+                "(no IOMMU groups, no initialisation line in a log that reaches userspace).",
                 k.evidence,
-                hint={"kernel_cmdline_add": "amd_iommu=force_enable" if amd else "intel_iommu=on"}
-                if not amd
-                else {
+                hint={
                     "check": "kernel built with CONFIG_AMD_IOMMU; 'amd_iommu=off' must not be set"
+                }
+                if amd
+                else {"kernel_cmdline_add": "intel_iommu=on"},
+            )
+        )
+    elif table:
+        reasons.append(
+            _r(
+                R.VTD_KERNEL,
+                Layer.KERNEL,
+                S.UNKNOWN,
+                f"The firmware publishes the table, but the log ends before the kernel's {name} "
+                "initialisation and no IOMMU group count was sent: whether remapping started is "
+                "not known.",
+                k.evidence,
+                hint={
+                    "give": "iommu_groups (count of /sys/kernel/iommu_groups) or the full "
+                    "kernel log",
+                    **({} if amd else {"kernel_cmdline_add": "intel_iommu=on"}),
                 },
             )
         )

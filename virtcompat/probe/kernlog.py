@@ -197,6 +197,10 @@ EVENT_SPECS: Mapping[str, EventSpec] = _specs(
     ("kvm_arm.hyp_unavailable", "arm64 KVM: the kernel was not entered at EL2",
      "arch/arm64/kvm/arm.c"),
     # --- what runs underneath ---------------------------------------------------------------
+    # --- how far the log reaches ------------------------------------------------------------
+    ("boot.userspace", "the kernel finished booting and started userspace: every IOMMU and "
+     "KVM initialisation line of this boot is before this point",
+     "kernel_init() in init/main.c ('Run %s as init process', 'Freeing unused kernel ...')"),
     ("hypervisor.detected", "the kernel runs under a hypervisor (CPUID leaf 0x40000000)",
      "init_hypervisor_platform() in arch/x86/kernel/cpu/hypervisor.c"),
     ("hypervisor.paravirt_boot", "paravirtualized kernel booted on a hypervisor",
@@ -451,6 +455,9 @@ _RULES: tuple[_Rule, ...] = (
           r"kvm \[\d{1,5}\]: (?P<mode>Hyp|VHE|Protected nVHE|nVHE|hVHE) mode initialized "
           r"successfully", "v3.x+", "mode"),
     _rule("kvm_arm.hyp_unavailable", "HYP mode not available", None, "v3.x+"),
+    # the end of kernel boot: a log that reaches it can prove an initialisation line absent
+    _rule("boot.userspace", " as init process", r"Run \S{1,256} as init process", "v4.x+"),
+    _rule("boot.userspace", "Freeing unused kernel", None, "all eras"),
     # hypervisor underneath
     _rule("hypervisor.detected", "Hypervisor detected: ",
           r"Hypervisor detected: (?P<name>\S.{0,63}?)\s*$", "v2.6.3x+", "name"),
@@ -534,6 +541,9 @@ class KernelLog:
     vmx_disabled_by_bios: bool
     svm_disabled_by_bios: bool
     kvm_no_hw_support: bool
+    #: the log reaches userspace start, so a missing init line (e.g. DMA remapping) is absent,
+    #: not merely cut off
+    reached_userspace: bool
     hypervisor_detected: bool
     #: the strongest hint first: CPUID ("Hypervisor detected"), paravirt boot, DMI
     hypervisor_name: str | None
@@ -780,6 +790,7 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
         vmx_disabled_by_bios="x86cpu.vmx_disabled_by_bios" in last_codes,
         svm_disabled_by_bios="svm.disabled_by_bios" in last_codes,
         kvm_no_hw_support=bool(last_codes & _KVM_NO_HW),
+        reached_userspace="boot.userspace" in last_codes,
         hypervisor_detected=bool(names),
         hypervisor_name=names[0] if names else None,
         hypervisor_names=tuple(names),
