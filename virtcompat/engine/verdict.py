@@ -54,6 +54,11 @@ def _r(
     )
 
 
+def _cpu_unknown(message: str) -> Reason:
+    """The CPU layer has no evidence because no CPU was given or matched."""
+    return _r(R.UNKNOWN_HARDWARE, Layer.CPU, S.UNKNOWN, message, hint={"give": "cpu"})
+
+
 def _tri(value: str) -> tuple[Status, str]:
     """A catalogue tri-state ("yes"/"no"/"unknown") as a status and a verb for messages."""
     if value == "yes":
@@ -297,15 +302,7 @@ def _vtx(f: HostFacts) -> Capability:
         if spec_reason is not None:
             reasons.append(spec_reason)
         elif not f.observed:
-            reasons.append(
-                _r(
-                    R.UNKNOWN_HARDWARE,
-                    Layer.CPU,
-                    S.UNKNOWN,
-                    "No CPU given: VT-x/AMD-V is a CPU feature.",
-                    hint={"give": "cpu"},
-                )
-            )
+            reasons.append(_cpu_unknown("No CPU given: VT-x/AMD-V is a CPU feature."))
         if f.board.bios_spec is not None and f.board.bios_spec.vtx_option == "no":
             reasons.append(
                 _r(
@@ -564,13 +561,9 @@ def _silicon(f: HostFacts, name: str) -> list[Reason]:
     elif in_cpu:
         if cpu is None:
             reasons.append(
-                _r(
-                    R.UNKNOWN_HARDWARE,
-                    Layer.CPU,
-                    S.UNKNOWN,
+                _cpu_unknown(
                     f"On this platform {name} is in the CPU package and not every SKU has it; "
-                    "the CPU is not known.",
-                    hint={"give": "cpu"},
+                    "the CPU is not known."
                 )
             )
         else:
@@ -1062,15 +1055,7 @@ def _slat(f: HostFacts, vtx: Capability) -> Capability:
         return _cap(reasons)
     spec = f.cpu.spec
     if spec is None:
-        reasons.append(
-            _r(
-                R.UNKNOWN_HARDWARE,
-                Layer.CPU,
-                S.UNKNOWN,
-                f"No CPU given: {kind} is a CPU feature.",
-                hint={"give": "cpu"},
-            )
-        )
+        reasons.append(_cpu_unknown(f"No CPU given: {kind} is a CPU feature."))
     else:
         status, word = _tri(spec.slat)
         reasons.append(
