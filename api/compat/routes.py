@@ -61,16 +61,13 @@ def _wants_csv() -> bool:
     )
 
 
-def _problem_for(exc: Exception) -> tuple[int, dict[str, Any]]:
+def _problem_for(exc: ResolveError | QueryError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, ResolveError):
-        status = 422
-        detail = str(exc)
         extra = {
             "errors": [{"field": exc.field, "message": f"{exc.reason}: {exc.value}"}],
             "candidates": list(exc.candidates),
         }
-        return status, problem_body(status, detail, "Unknown or ambiguous name", **extra)
-    assert isinstance(exc, QueryError)
+        return 422, problem_body(422, str(exc), "Unknown or ambiguous name", **extra)
     return 422, problem_body(
         422,
         f"{exc.field}: {exc}",

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from virtcompat.capability import Evidence
 from virtcompat.engine.hostfacts import BoardFacts, ChipsetFacts, CpuFacts, HostFacts
 from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build
@@ -261,7 +260,3 @@ def catalog_facts(
         ),
         tallies=tallies,
     )
-
-
-def spec_evidence(kind: str, slug: str) -> Evidence:
-    return Evidence(kind="spec", id=f"{kind}:{slug}", source=None)
