@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from virtcompat.config import Settings
@@ -70,15 +70,13 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id, for log shippers."""
 
     def format(self, record: logging.LogRecord) -> str:
-        try:
-            request_id = g.get("request_id", "-")
-        except RuntimeError:  # outside a request
-            request_id = "-"
+        from api.hooks import request_id
+
         doc = {
             "ts": self.formatTime(record),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": request_id,
+            "request_id": request_id(),
             "msg": record.getMessage(),
         }
         if record.exc_info:

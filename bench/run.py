@@ -1,11 +1,14 @@
 """Throughput of GET /api/v1/compat against a bare Flask JSON endpoint, same gunicorn settings.
 
-Both servers run on 127.0.0.1 with the same gunicorn command line; a load generator in
-separate processes keeps a fixed number of connections busy for a fixed time and counts
-completed requests. Rounds alternate baseline and target so machine noise hits both, and the
-median of the per-round ratios is reported. Target: compat >= 0.8 x baseline (issue 3).
+Both servers run on 127.0.0.1 with the same gunicorn command line, pinned to one half of
+the CPUs; a load generator in separate processes, pinned to the other half, keeps a fixed
+number of connections busy for a fixed time and counts completed requests (unpinned, the
+clients steal the servers' cores and the ratio mostly measures the scheduler). Rounds
+alternate baseline and target so machine noise hits both, and the median of the per-round
+ratios is reported. Target: compat >= 0.8 x baseline (issue 3).
 
-    .venv/bin/python bench/run.py [--seconds 5] [--rounds 3] [--clients 8] [--no-fail]
+    .venv/bin/python bench/run.py [--seconds 5] [--rounds 5] [--clients 4] [--workers 1]
+                                  [--no-fail]
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ def _free_port() -> int:
         return port
 
 
+def _cpus() -> tuple[set[int], set[int]]:
+    """Server CPUs and client CPUs: split the machine so the load generator does not steal
+    the servers' cores (with one core, both share it)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return set(cpus), set(cpus)
+    half = len(cpus) // 2
+    return set(cpus[:half]), set(cpus[half:])
+
+
 def _gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [
         str(BIN / "gunicorn"),
@@ -55,7 +68,14 @@ def _gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subproc
         "warning",
         app,
     ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    server_cpus = _cpus()[0]
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=lambda: os.sched_setaffinity(0, server_cpus),
+    )
 
 
 def _wait(port: int, path: str, timeout: float = 30.0) -> None:
@@ -72,6 +92,7 @@ def _wait(port: int, path: str, timeout: float = 30.0) -> None:
 
 
 def _client(port: int, paths: list[str], seconds: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    os.sched_setaffinity(0, _cpus()[1])
     done = errors = 0
     i = 0
     deadline = time.monotonic() + seconds
@@ -113,9 +134,9 @@ def _load(port: int, paths: list[str], seconds: float, clients: int) -> tuple[fl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even below target")
     args = parser.parse_args()
 
@@ -152,8 +173,10 @@ def main() -> int:
         for q in QUERIES:  # warm every worker's snapshot and verdict cache
             _load(app_port, [q], 0.5, 2)
         ratios = []
+        server_cpus, client_cpus = _cpus()
         print(
-            f"gunicorn sync, {args.workers} workers; {args.clients} client processes; "
+            f"gunicorn sync, {args.workers} worker(s) pinned to CPU {sorted(server_cpus)}; "
+            f"{args.clients} client processes on CPU {sorted(client_cpus)}; "
             f"{args.seconds:.0f}s per run; {args.rounds} rounds"
         )
         for rnd in range(1, args.rounds + 1):

@@ -52,7 +52,7 @@ def invalidate_snapshot() -> None:
 
 
 def _wants_csv() -> bool:
-    if _CSV not in request.headers.get("Accept", ""):
+    if _CSV not in request.environ.get("HTTP_ACCEPT", ""):
         return False
     best = request.accept_mimetypes.best_match(["application/json", _CSV])
     return (
@@ -124,7 +124,7 @@ class Compat(MethodView):
         etag = f'W/"{rendered.etag}"'
         # A direct If-None-Match comparison: the hot path skips werkzeug's general
         # conditional-request machinery (Range, If-Modified-Since) that never applies here.
-        if etag in request.headers.get("If-None-Match", ""):
+        if etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
             return Response(status=304, headers={"ETag": etag})
         resp = Response(rendered.body, mimetype="application/json")
         resp.headers["ETag"] = etag
