@@ -41,12 +41,20 @@ def reasons(doc: dict[str, Any], cap: str, rule: str | None = None) -> list[dict
         ({"cpu": "Core i7-920"}, "slat", "supported"),
         ({"cpu": "Core 2 Quad Q9550"}, "slat", "unsupported"),
         ({"board": "DQ43AP", "cpu": "Core 2 Quad Q9550"}, "pci_passthrough", "unsupported"),
+        # Linux's GM45 VT-d quirks vs the seed's "Core 2 VT-d only on Q35/Q45": kept as a conflict
+        ({"chipset": "GM45"}, "vtd", "conflict"),
     ],
 )
 def test_seeded_combinations(
     client: FlaskClient, query: dict[str, str], cap: str, status: str
 ) -> None:
     assert compat(client, **query)["capabilities"][cap]["status"] == status
+
+
+def test_conflict_cites_both_sides(client: FlaskClient) -> None:
+    doc = compat(client, chipset="GM45")
+    conflict = reasons(doc, "vtd", "HW-SOURCE-CONFLICT")[0]
+    assert conflict["status"] == "conflict" and len(conflict["evidence"]) >= 2
 
 
 def test_dq43ap_trap_names_q43_and_cites_the_datasheet(client: FlaskClient) -> None:
