@@ -282,6 +282,7 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
         ),
     ),
     R.PT_XEN_PV_INSECURE.id: (None, None),  # type: ignore[dict-item]
+    R.GUIDANCE_FIRMWARE.id: (None, None),  # type: ignore[dict-item]
 }
 
 # Rules that flag with a ``supported`` status (context notes): fire = cited at all.
@@ -302,6 +303,7 @@ CONTEXT_CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]
         lambda: catalog(chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),))),
         lambda: probe(),
     ),
+    R.GUIDANCE_FIRMWARE.id: (lambda: catalog(), lambda: probe()),
 }
 
 

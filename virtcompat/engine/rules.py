@@ -254,6 +254,18 @@ GUIDANCE_KERNEL = _hw(
     _INTEL_IOMMU,
 )
 
+GUIDANCE_FIRMWARE = _hw(
+    "HW-FIRMWARE-GUIDANCE",
+    "What the BIOS setup must enable (not judged for a catalogue query)",
+    INFO,
+    "VT-x/AMD-V and VT-d/AMD-Vi are switched in BIOS setup and are often off by default; a "
+    "catalogue query cannot see the setting. When VT-x is locked off, KVM logs 'disabled by "
+    "bios' and (Linux 5.6+) the vmx flag disappears.",
+    _FEAT_CTL,
+    _KVM_X86,
+    bios_setting="Intel Virtualization Technology (VT-x) / SVM Mode: Enabled",
+)
+
 # -- SLAT, HVM, passthrough -----------------------------------------------------------------
 
 SLAT_CPU = _hw(

@@ -26,6 +26,7 @@ _PRECEDENCE = (S.UNSUPPORTED, S.DISABLED, S.MASKED, S.CONFLICT, S.UNKNOWN, S.SUP
 ADVISORY_RULES = frozenset(
     {
         R.GUIDANCE_KERNEL.id,
+        R.GUIDANCE_FIRMWARE.id,
         R.SOURCE_QUALIFICATION.id,
         R.VTD_CMDLINE_ECHO.id,
         R.IOMMU_PASSTHROUGH.id,
@@ -303,6 +304,19 @@ def _vtx(f: HostFacts) -> Capability:
             reasons.append(spec_reason)
         elif not f.observed:
             reasons.append(_cpu_unknown("No CPU given: VT-x/AMD-V is a CPU feature."))
+        if not f.observed and spec_reason is not None and spec_reason.status == S.SUPPORTED:
+            reasons.append(
+                _r(
+                    R.GUIDANCE_FIRMWARE,
+                    Layer.FIRMWARE,
+                    S.UNKNOWN,
+                    f"Not judged for a catalogue query: {feat} must be enabled in BIOS setup "
+                    "(often off by default).",
+                    hint={
+                        "bios_setting": "Intel Virtualization Technology (VT-x) / SVM Mode: Enabled"
+                    },
+                )
+            )
         if f.board.bios_spec is not None and f.board.bios_spec.vtx_option == "no":
             reasons.append(
                 _r(
