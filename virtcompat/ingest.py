@@ -330,6 +330,7 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
             version=obs.xl_info.xen_version,
             xen_caps=obs.xl_info.xen_caps,
             virt_caps=obs.xl_info.virt_caps,
+            hap=obs.xl_info.hap,
             evidence=ev("xl info"),
         )
     return HostFacts(

@@ -169,7 +169,9 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
     ),
     R.XEN_VIRT_CAPS.id: (
         lambda: probe(flags="", xen=XenFacts(virt_caps=("pv",))),
-        lambda: probe(flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap"))),
+        lambda: probe(
+            flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap"), hap=True)
+        ),
     ),
     R.VTD_CPU.id: (
         lambda: catalog(
@@ -360,7 +362,7 @@ def test_pre_56_flag_visible_but_bios_locked_is_disabled() -> None:
 
 
 def test_xen_dom0_judged_from_virt_caps_not_cpuinfo() -> None:
-    facts = probe(flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap")))
+    facts = probe(flags="", xen=XenFacts(virt_caps=("pv", "hvm", "hvm_directio", "hap"), hap=True))
     caps = judge(facts)
     assert caps["vtx"].status.value == "supported"
     assert caps["slat"].status.value == "supported"
@@ -408,3 +410,20 @@ def test_guest_without_virtual_iommu_masks_vtd_instead_of_failing_the_host() -> 
     assert any(
         r.rule == R.VTD_FIRMWARE_TABLE.id and r.layer.value == "hypervisor" for r in vtd.reasons
     )
+
+
+def test_old_xen_without_hap_token_leaves_slat_unknown() -> None:
+    facts = probe(flags="", xen=XenFacts(virt_caps=("hvm", "hvm_directio"), hap=None))
+    assert judge(facts)["slat"].status.value == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("cpu_vtx", "expected"), [("yes", "disabled"), ("no", "unsupported"), ("unknown", "unknown")]
+)
+def test_xen_without_hvm_asks_the_catalogue_why(cpu_vtx: str, expected: str) -> None:
+    facts = probe(
+        flags="",
+        xen=XenFacts(virt_caps=("pv",), hap=False),
+        cpu=CpuFacts(vendor="intel", flags=frozenset(), spec=cpu(vtx=cpu_vtx)),
+    )
+    assert judge(facts)["vtx"].status.value == expected

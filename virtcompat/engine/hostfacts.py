@@ -95,6 +95,8 @@ class XenFacts:
     version: str | None = None
     xen_caps: tuple[str, ...] = ()
     virt_caps: tuple[str, ...] = ()
+    # virt_caps names "hap" only from Xen 4.13: None means this Xen does not say.
+    hap: bool | None = None
     evidence: tuple[Evidence, ...] = ()
 
 

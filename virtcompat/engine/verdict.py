@@ -270,8 +270,9 @@ def _vtx(f: HostFacts) -> Capability:
     k = f.kernel
 
     if f.xen is not None and f.xen.virt_caps:
+        # Xen decides; the catalogue's CPU row is shown beside it.
         if spec_reason is not None:
-            reasons.append(spec_reason)
+            reasons.append(_info(spec_reason))
         if "hvm" in f.xen.virt_caps:
             reasons.append(
                 _r(
@@ -283,8 +284,11 @@ def _vtx(f: HostFacts) -> Capability:
                 )
             )
         else:
-            status = (
-                S.UNSUPPORTED if spec_reason and spec_reason.status == S.UNSUPPORTED else S.DISABLED
+            # Without hvm, Xen could not enable VMX/SVM: the catalogue says whether the CPU
+            # has it (then the BIOS locked it) or not.
+            spec_status = spec_reason.status if spec_reason is not None else S.UNKNOWN
+            status = {S.SUPPORTED: S.DISABLED, S.UNSUPPORTED: S.UNSUPPORTED}.get(
+                spec_status, S.UNKNOWN
             )
             reasons.append(
                 _r(
@@ -1021,14 +1025,26 @@ def _slat(f: HostFacts, vtx: Capability) -> Capability:
     kind = {"intel": "EPT", "amd": "NPT"}.get(vendor or "", "EPT/NPT")
     reasons: list[Reason] = []
     if f.xen is not None and f.xen.virt_caps:
-        has = "hap" in f.xen.virt_caps
+        hap = f.xen.hap
+        if hap is None:
+            message = (
+                f"This Xen's virt_caps predate the 'hap' token (Xen < 4.13), so they do not "
+                f"say whether {kind} is in use."
+            )
+            status = S.UNKNOWN
+        else:
+            message = f"Xen virt_caps {'include' if hap else 'lack'} hap ({kind})."
+            status = S.SUPPORTED if hap else S.UNSUPPORTED
         reasons.append(
             _r(
                 R.XEN_VIRT_CAPS,
                 Layer.HYPERVISOR,
-                S.SUPPORTED if has else S.UNSUPPORTED,
-                f"Xen virt_caps {'include' if has else 'lack'} hap ({kind}).",
+                status,
+                message,
                 f.xen.evidence,
+                hint={"check": "xl dmesg for 'HVM: Hardware Assisted Paging (HAP) detected'"}
+                if hap is None
+                else {},
             )
         )
         return _cap(reasons)
