@@ -572,7 +572,8 @@ def _silicon(f: HostFacts, name: str) -> list[Reason]:
                 R.VTD_CPU,
                 Layer.CPU,
                 S.SUPPORTED,
-                f"On {chip.name} the IOMMU lives in the {where}; the CPU does not gate {name}.",
+                f"On {'/'.join(c.name for c in cands)} the IOMMU lives in the {where}; the CPU "
+                f"does not gate {name}.",
                 chip.evidence(("iommu.location", "iommu.support")),
             )
         )
@@ -620,7 +621,8 @@ def _silicon(f: HostFacts, name: str) -> list[Reason]:
                 )
             )
         return reasons
-    label = f"{chip.name}"
+    # Candidates that share a PCI id but agree on the IOMMU are judged together ("G33/P35").
+    label = "/".join(c.name for c in cands)
     ev = chip.evidence(("iommu.support",))
     if chip.iommu_support == "yes":
         reasons.append(
