@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -35,6 +36,15 @@ def require_scope(scope: str) -> Callable[[F], F]:
             g.token = token
             return view(*args, **kwargs)
 
+        # Document the requirement in OpenAPI the way flask-smorest's @blp.doc does
+        # (manual doc merged into the operation), so every scoped view says so.
+        apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
+        manual = apidoc.setdefault("manual_doc", {})
+        manual.setdefault("security", [{"bearer": []}])
+        responses = manual.setdefault("responses", {})
+        responses.setdefault("401", {"$ref": "#/components/responses/UNAUTHORIZED"})
+        responses.setdefault("403", {"$ref": "#/components/responses/FORBIDDEN"})
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

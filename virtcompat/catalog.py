@@ -20,6 +20,7 @@ from virtcompat.models import (
     Cpu,
     Note,
     Source,
+    UnverifiedHardware,
     Vendor,
 )
 from virtcompat.text import normalize_name, parse_id
@@ -190,6 +191,14 @@ def note_select(
     if q:
         stmt = stmt.where(or_(_like(Note.text, q), _like(Note.slug, q)))
     return stmt.order_by(Note.slug, Note.id)
+
+
+def unverified_select(kind: str | None = None) -> Select[UnverifiedHardware]:
+    """Hardware seen in probes but absent from the catalogue, most-reported first."""
+    stmt = select(UnverifiedHardware)
+    if kind:
+        stmt = stmt.where(UnverifiedHardware.kind == kind)
+    return stmt.order_by(UnverifiedHardware.probe_count.desc(), UnverifiedHardware.id)
 
 
 _SUBJECT_COLUMNS = {

@@ -373,3 +373,17 @@ class NoteItem(MethodView):
     def delete(self, key: str) -> None:
         """Delete a note"""
         _delete(_get(Note, key))
+
+
+# -- unverified hardware --------------------------------------------------------------------
+
+
+@blp.route("/unverified-hardware")
+class UnverifiedHardwareList(MethodView):
+    @require_scope(WRITE)
+    @blp.arguments(s.UnverifiedQueryArgsSchema, location="query")
+    @blp.response(200, s.UnverifiedPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Boards, CPUs and chipsets seen in probes but not in the catalogue (for curators)"""
+        stmt = catalog.unverified_select(args.get("kind"))
+        return paginate(stmt, args["page"], args["per_page"], _detail(ser.unverified))

@@ -175,6 +175,22 @@ BoardPageSchema = _page_of(BoardSchema, "BoardPageSchema")
 NotePageSchema = _page_of(NoteSchema, "NotePageSchema")
 
 
+class UnverifiedSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    key = fields.String()
+    details = fields.Dict()
+    probe_count = fields.Integer()
+    first_probe_id = fields.Integer(allow_none=True)
+
+
+UnverifiedPageSchema = _page_of(UnverifiedSchema, "UnverifiedPageSchema")
+
+
+class UnverifiedQueryArgsSchema(PageArgsSchema):
+    kind = fields.String(validate=validate.OneOf(["board", "cpu", "chipset"]))
+
+
 # -- filters ---------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from virtcompat.models import (
     Cpu,
     Note,
     Source,
+    UnverifiedHardware,
     Vendor,
 )
 
@@ -195,3 +196,17 @@ def boards(
             item["evidence"] = evidence or []
         out.append(item)
     return out
+
+
+def unverified(_session: Session, rows: Sequence[UnverifiedHardware]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": u.id,
+            "kind": u.kind,
+            "key": u.key,
+            "details": u.details,
+            "probe_count": u.probe_count,
+            "first_probe_id": u.first_probe_id,
+        }
+        for u in rows
+    ]

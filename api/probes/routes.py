@@ -138,7 +138,6 @@ class Probes(MethodView):
                 "description": "a retry with the same key returns the first result",
             }
         ],
-        security=[{"bearer": []}],
     )
     @blp.response(201, ProbeSchema)
     @blp.alt_response(200, schema=ProbeSchema, description="idempotent replay")
@@ -176,7 +175,6 @@ class Probes(MethodView):
 
 @blp.route("/<int:probe_id>")
 class ProbeItem(MethodView):
-    @blp.doc(security=[{"bearer": []}])
     @blp.response(200, ProbeSchema)
     @require_scope("probe:write")
     def get(self, probe_id: int) -> dict[str, Any]:

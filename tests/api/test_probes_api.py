@@ -235,7 +235,10 @@ def test_probe_evidence_feeds_compat_and_delete_undoes_it(
 
 
 def test_unknown_hardware_is_an_unverified_candidate_not_a_fact(
-    client: FlaskClient, probe_auth: dict[str, Any], db_session: Session
+    client: FlaskClient,
+    probe_auth: dict[str, Any],
+    db_session: Session,
+    auth: Callable[..., dict[str, Any]],
 ) -> None:
     body = dq45cb_probe()
     body["artefacts"]["dmi"] = {"board_vendor": "Acme", "board_name": "Roadrunner 9000"}
@@ -246,6 +249,11 @@ def test_unknown_hardware_is_an_unverified_candidate_not_a_fact(
     ).one()
     assert cand.key == "acme roadrunner 9000" and cand.probe_count == 1
     assert client.get("/api/v1/boards?q=Roadrunner").get_json()["total"] == 0
+    assert client.get("/api/v1/unverified-hardware").status_code == 401
+    listed = client.get(
+        "/api/v1/unverified-hardware?kind=board", headers=auth("catalog:write")
+    ).get_json()
+    assert [u["key"] for u in listed["items"]] == ["acme roadrunner 9000"]
 
 
 def test_reprocess_recomputes_without_double_counting(
