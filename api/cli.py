@@ -63,6 +63,31 @@ def register_cli(app: Flask) -> None:
         )
         click.echo(secret)
 
+    @tokens.command("list")
+    def tokens_list() -> None:
+        """List tokens (id, name, scopes, created, revoked); secrets are never shown."""
+        from virtcompat.tokens import list_tokens
+
+        for t in list_tokens(db()):
+            revoked = t.revoked_at.isoformat() if t.revoked_at else "-"
+            click.echo(
+                f"{t.id}\t{t.name}\t{','.join(t.scopes)}\t{t.created_at:%Y-%m-%d}\t"
+                f"revoked={revoked}"
+            )
+
+    @tokens.command("revoke")
+    @click.argument("token_id", type=int)
+    def tokens_revoke(token_id: int) -> None:
+        """Revoke a token by id: it stops authenticating at once."""
+        from virtcompat.tokens import revoke_token
+
+        session = db()
+        if not revoke_token(session, token_id):
+            click.echo(f"no active token with id {token_id}", err=True)
+            sys.exit(1)
+        session.commit()
+        click.echo(f"revoked token {token_id}")
+
     app.cli.add_command(tokens)
 
     @app.cli.command("validate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -41,3 +42,17 @@ def find_token(session: Session, secret: str) -> ApiToken | None:
             ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None)
         )
     ).one_or_none()
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, token_id: int) -> bool:
+    """Mark a token revoked; False when there is no such active token."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    return True

@@ -107,3 +107,19 @@ def test_models_and_migrations_do_not_drift(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_revoked_token_stops_authenticating(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["tokens", "create", "--name", "gone", "--scope", "admin"])
+    secret = created.stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/unverified-hardware", headers=headers).status_code == 200
+    listing = runner.invoke(args=["tokens", "list"])
+    token_id = next(
+        line.split("\t")[0] for line in listing.stdout.splitlines() if "\tgone\t" in line
+    )
+    assert secret not in listing.stdout
+    assert runner.invoke(args=["tokens", "revoke", token_id]).exit_code == 0
+    assert client.get("/api/v1/unverified-hardware", headers=headers).status_code == 401
+    assert runner.invoke(args=["tokens", "revoke", token_id]).exit_code == 1
