@@ -285,6 +285,7 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
     ),
     R.PT_XEN_PV_INSECURE.id: (None, None),  # type: ignore[dict-item]
     R.GUIDANCE_FIRMWARE.id: (None, None),  # type: ignore[dict-item]
+    R.KVM_DEVICE.id: (None, None),  # type: ignore[dict-item]
 }
 
 # Rules that flag with a ``supported`` status (context notes): fire = cited at all.
@@ -306,6 +307,14 @@ CONTEXT_CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]
         lambda: probe(),
     ),
     R.GUIDANCE_FIRMWARE.id: (lambda: catalog(), lambda: probe()),
+    R.KVM_DEVICE.id: (
+        lambda: probe(
+            kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=True, dev_kvm=False)
+        ),
+        lambda: probe(
+            kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=True, dev_kvm=True)
+        ),
+    ),
 }
 
 
@@ -427,3 +436,11 @@ def test_xen_without_hvm_asks_the_catalogue_why(cpu_vtx: str, expected: str) -> 
         cpu=CpuFacts(vendor="intel", flags=frozenset(), spec=cpu(vtx=cpu_vtx)),
     )
     assert judge(facts)["vtx"].status.value == expected
+
+
+def test_missing_dev_kvm_is_advice_not_a_verdict() -> None:
+    facts = probe(kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=True, dev_kvm=False))
+    vtx = judge(facts)["vtx"]
+    assert vtx.status.value == "supported"
+    advice = [r for r in vtx.reasons if r.rule == R.KVM_DEVICE.id]
+    assert advice and advice[0].advisory and advice[0].hint == {"command": "modprobe kvm_intel"}

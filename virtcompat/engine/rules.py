@@ -266,6 +266,16 @@ GUIDANCE_FIRMWARE = _hw(
     bios_setting="Intel Virtualization Technology (VT-x) / SVM Mode: Enabled",
 )
 
+KVM_DEVICE = _hw(
+    "HW-KVM-DEVICE",
+    "KVM is not loaded although VT-x/AMD-V is there",
+    INFO,
+    "/dev/kvm appears only once kvm_intel or kvm_amd has loaded; with the CPU feature present "
+    "and enabled, a missing /dev/kvm means the module is not loaded (or the kernel lacks it). "
+    "Not relevant to Xen, which uses VT-x itself.",
+    "torvalds/linux virt/kvm/kvm_main.c (misc device 'kvm')",
+)
+
 # -- SLAT, HVM, passthrough -----------------------------------------------------------------
 
 SLAT_CPU = _hw(

@@ -27,6 +27,7 @@ ADVISORY_RULES = frozenset(
     {
         R.GUIDANCE_KERNEL.id,
         R.GUIDANCE_FIRMWARE.id,
+        R.KVM_DEVICE.id,
         R.SOURCE_QUALIFICATION.id,
         R.VTD_CMDLINE_ECHO.id,
         R.IOMMU_PASSTHROUGH.id,
@@ -484,6 +485,24 @@ def _vtx(f: HostFacts) -> Capability:
                     )
                 )
 
+    if (
+        f.observed
+        and f.kernel.dev_kvm is False
+        and f.xen is None
+        and combine(reasons) == S.SUPPORTED
+    ):
+        module = "kvm_amd" if vendor == "amd" else "kvm_intel"
+        reasons.append(
+            _r(
+                R.KVM_DEVICE,
+                Layer.KERNEL,
+                S.DISABLED,
+                f"{feat} is available but /dev/kvm does not exist: the {module} module is not "
+                "loaded.",
+                f.kernel.evidence,
+                hint={"command": f"modprobe {module}"},
+            )
+        )
     reasons.extend(_source_notes(f, "vtx", combine(reasons)))
     if not f.observed:
         tr = _tally_reason(f, "vtx", combine(reasons), f"{feat} enabled")
