@@ -58,9 +58,10 @@ def init_api(app: Flask) -> ProblemApi:
     from api.ops import blp as ops_blp
     from api.probes.routes import blp as probes_blp
     from api.rules.routes import blp as rules_blp
+    from api.stats.routes import blp as stats_blp
     from api.validate.routes import blp as validate_blp
 
-    for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp):
+    for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp, stats_blp):
         api.register_blueprint(blp)
     app.register_blueprint(ops_blp)
     return api

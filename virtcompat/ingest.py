@@ -9,6 +9,7 @@ artefacts.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from virtcompat import stats
 from virtcompat.capability import CAPABILITIES, Capability, Evidence, Layer, Reason, Status
 from virtcompat.catalog import bump_version
 from virtcompat.engine.hostfacts import (
@@ -447,11 +449,13 @@ def ingest(
         return _replay(existing, content_hash)
 
     artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
-    agent = payload.get("agent") if isinstance(payload.get("agent"), Mapping) else {}
-    assert isinstance(agent, Mapping)
+    raw_agent = payload.get("agent")
+    agent: Mapping[str, Any] = raw_agent if isinstance(raw_agent, Mapping) else {}
     obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
     delete_token = "del_" + secrets.token_urlsafe(24)
+    received = dt.datetime.now(dt.UTC)
     probe = Probe(
+        received_at=received,
         idempotency_key=key,
         content_hash=content_hash,
         token_id=token_id,
@@ -469,6 +473,7 @@ def ingest(
         cpu_id=m.cpu.id if m.cpu else None,
         chipset_id=m.chipsets[0].id if len(m.chipsets) == 1 else None,
         contributions=contributions(m, caps),
+        stat_keys=_stat_keys(obs, m, received),
     )
     if m.board and m.bios_version:
         spec = find_bios(m.board, m.bios_version)
@@ -484,10 +489,21 @@ def ingest(
             raise
         return _replay(winner, content_hash)
     _apply(session, probe.contributions, +1)
+    stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
     _record_unverified(session, m, probe.id)
     if probe.contributions:
         bump_version(session)  # /compat cites the new tallies
     return IngestResult(probe=probe, created=True, delete_token=delete_token)
+
+
+def _stat_keys(obs: Observations, m: Matched, received: dt.datetime) -> list[list[str]]:
+    info = obs.cpuinfo
+    return stats.keys_for(
+        month=received.strftime("%Y-%m"),
+        cpu_vendor=(info.vendor if info else None) or (m.cpu.vendor if m.cpu else None),
+        board=(m.board.slug, m.board.vendor) if m.board else None,
+        chipset=m.chipsets[0].slug if len(m.chipsets) == 1 else None,
+    )
 
 
 def _replay(existing: Probe, content_hash: str) -> IngestResult:
@@ -507,6 +523,7 @@ def delete_probe(session: Session, probe_id: int, delete_token: str) -> None:
     if not secrets.compare_digest(probe.delete_token_hash, _sha256(delete_token.encode())):
         raise DeleteTokenMismatch(probe_id)
     _apply(session, probe.contributions, -1)
+    stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
     if probe.contributions:
         bump_version(session)
     session.delete(probe)
@@ -528,6 +545,7 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             artefacts = decompress(probe.raw_artefacts)
             obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
             _apply(session, probe.contributions, -1)
+            stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
             probe.facts = obs.as_dict()
             probe.matched = m.as_dict()
             probe.diagnosis = {"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}}
@@ -537,6 +555,9 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             probe.chipset_id = m.chipsets[0].id if len(m.chipsets) == 1 else None
             probe.contributions = contributions(m, caps)
             _apply(session, probe.contributions, +1)
+            received = probe.received_at or dt.datetime.now(dt.UTC)
+            probe.stat_keys = _stat_keys(obs, m, received)
+            stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
             last_id = probe.id
             count += 1
         bump_version(session)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -441,6 +442,10 @@ class Probe(Base):
     # The evidence increments this probe applied, so deletion and reprocessing undo exactly
     # them: [{"board_id", "bios_version", "capability", "confirm", "contradict"}].
     contributions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The dashboard dimensions this probe was counted under: [["month", "2026-11"], ...].
+    stat_keys: Mapped[list[list[str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     board_id: Mapped[int | None] = mapped_column(
         ForeignKey("boards.id", ondelete="SET NULL"), index=True
     )
@@ -472,6 +477,24 @@ class EvidenceCount(Base):
     capability: Mapped[str] = mapped_column(String(20))
     confirm: Mapped[int] = mapped_column(Integer, default=0)
     contradict: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProbeStat(Base):
+    """Dashboard aggregate: probes per dimension value, capability and verdict status.
+
+    Kept incrementally in the probe's transaction (and undone on deletion or reprocessing),
+    so a dashboard read never scans the probes table.
+    """
+
+    __tablename__ = "probe_stats"
+    __table_args__ = (UniqueConstraint("dimension", "key", "capability", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20))  # all | month | vendor | chipset | board
+    key: Mapped[str] = mapped_column(String(200))
+    capability: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UnverifiedHardware(Base):

@@ -40,6 +40,10 @@ def _state() -> tuple[SnapshotCache, CompatService]:
     return ext["snapshots"], ext["compat"]
 
 
+def compat_service() -> CompatService:
+    return _state()[1]
+
+
 def snapshot() -> Snapshot:
     return _state()[0].get(db)
 

@@ -288,3 +288,41 @@ def test_validate_against_probe_target(client: FlaskClient, probe_auth: dict[str
     body = resp.get_json()
     assert resp.status_code == 200 and body["valid"] is False
     assert body["target"]["capabilities"]["hvm"] == "masked"
+
+
+def test_stats_count_probes_by_dimension_and_deletion_undoes_them(
+    client: FlaskClient, probe_auth: dict[str, Any]
+) -> None:
+    created = post(client, dq45cb_probe(), probe_auth).get_json()
+    guest = {
+        "agent": {"name": "t", "version": "1"},
+        "artefacts": {
+            "cpuinfo": sample("cpuinfo", "kvm-guest-amd-ryzen7-2700x-no-svm.cpuinfo"),
+        },
+    }
+    post(client, guest, probe_auth)
+    everything = client.get("/api/v1/stats/probes").get_json()
+    assert everything["items"][0]["probes"] == 2
+    assert everything["items"][0]["capabilities"]["vtx"] == {"supported": 1, "masked": 1}
+    by_board = client.get("/api/v1/stats/probes?by=board").get_json()
+    assert [(i["key"], i["probes"]) for i in by_board["items"]] == [("intel-dq45cb", 1)]
+    by_vendor = client.get("/api/v1/stats/probes?by=cpu_vendor").get_json()
+    assert {i["key"] for i in by_vendor["items"]} == {"intel", "amd"}
+    client.delete(
+        f"/api/v1/probes/{created['id']}", headers={"X-Delete-Token": created["delete_token"]}
+    )
+    assert client.get("/api/v1/stats/probes?by=board").get_json()["items"] == []
+    assert client.get("/api/v1/stats/probes?by=nope").status_code == 422
+
+
+def test_support_matrix_lists_every_board_with_its_vtd_verdict(
+    client: FlaskClient, probe_auth: dict[str, Any]
+) -> None:
+    post(client, dq45cb_probe(), probe_auth)
+    matrix = client.get("/api/v1/stats/support-matrix").get_json()
+    rows = {r["board"]["slug"]: r for r in matrix["items"]}
+    assert matrix["total"] == len(client.get("/api/v1/boards?per_page=200").get_json()["items"])
+    assert rows["intel-dq43ap"]["vtd"] == {"status": "unsupported", "rule": "HW-VTD-CHIPSET"}
+    assert rows["intel-dq45cb"]["probes"] == {"confirm": 1, "contradict": 0}
+    only = client.get("/api/v1/stats/support-matrix?vtd=unsupported").get_json()
+    assert only["items"] and all(r["vtd"]["status"] == "unsupported" for r in only["items"])
