@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, jsonify
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily
 from sqlalchemy import text
 
 from api.db import db
-from virtcompat.config import ROOT
+from virtcompat.migrations import heads
 
 blp = Blueprint("ops", __name__)
 
@@ -64,11 +63,7 @@ _HEADS: tuple[str, ...] | None = None
 def _migration_heads() -> tuple[str, ...]:
     global _HEADS
     if _HEADS is None:
-        from alembic.config import Config
-
-        cfg = Config(str(ROOT / "alembic.ini"))
-        cfg.set_main_option("script_location", str(ROOT / "migrations"))
-        _HEADS = tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
+        _HEADS = heads()
     return _HEADS
 
 

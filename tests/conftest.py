@@ -17,7 +17,6 @@ from typing import Any
 import hypothesis
 import pytest
 from alembic import command
-from alembic.config import Config
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, text
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from virtcompat.config import ROOT
 from virtcompat.db import make_engine, normalize_url
+from virtcompat.migrations import alembic_config
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -42,13 +42,6 @@ if IN_CI:
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not PG_URL:
         raise pytest.UsageError("CI=true requires TEST_DATABASE_URL (PostgreSQL) to be set")
-
-
-def alembic_config() -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["configure_logger"] = False
-    return cfg
 
 
 def migrate(engine: Engine) -> None:

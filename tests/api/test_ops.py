@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.db import dispose
+from virtcompat.migrations import alembic_config
 from virtcompat.models import ApiToken, Base
 from virtcompat.tokens import hash_secret
 
@@ -123,3 +124,20 @@ def test_revoked_token_stops_authenticating(app: Flask, client: FlaskClient) -> 
     assert runner.invoke(args=["tokens", "revoke", token_id]).exit_code == 0
     assert client.get("/api/v1/unverified-hardware", headers=headers).status_code == 401
     assert runner.invoke(args=["tokens", "revoke", token_id]).exit_code == 1
+
+
+def test_migrations_downgrade_and_upgrade_again(tmp_path: Path) -> None:
+    from alembic import command
+
+    from virtcompat.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        command.downgrade(cfg, "base")
+        command.upgrade(cfg, "head")
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
