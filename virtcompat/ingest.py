@@ -443,7 +443,13 @@ def ingest(
     snapshot: Snapshot,
 ) -> IngestResult:
     content_hash = _sha256(canonical(payload))
-    key = ("k:" + _sha256(idempotency_key.encode())) if idempotency_key else ("c:" + content_hash)
+    # A client-chosen key is scoped to the token that sent it (two agents may both pick "1");
+    # without one, identical content is the same probe whoever sends it.
+    key = (
+        "k:" + _sha256(f"{token_id}:{idempotency_key}".encode())
+        if idempotency_key
+        else "c:" + content_hash
+    )
     existing = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
     if existing is not None:
         return _replay(existing, content_hash)

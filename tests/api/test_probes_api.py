@@ -326,3 +326,12 @@ def test_support_matrix_lists_every_board_with_its_vtd_verdict(
     assert rows["intel-dq45cb"]["probes"] == {"confirm": 1, "contradict": 0}
     only = client.get("/api/v1/stats/support-matrix?vtd=unsupported").get_json()
     assert only["items"] and all(r["vtd"]["status"] == "unsupported" for r in only["items"])
+
+
+def test_idempotency_keys_are_scoped_to_the_token(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    first = post(client, dq45cb_probe(), auth("probe:write"), key="1")
+    other = post(client, dq45cb_probe(bios="CBQ4510H.86A.0109"), auth("probe:write"), key="1")
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert first.get_json()["id"] != other.get_json()["id"]
