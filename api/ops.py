@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
@@ -50,9 +50,13 @@ REGISTRY.register(VERDICTS)
 
 
 def count_verdicts(doc: dict[str, Any]) -> None:
+    count_statuses((cap, v["status"]) for cap, v in doc["capabilities"].items())
+
+
+def count_statuses(statuses: Iterable[tuple[str, str]]) -> None:
     counts = VERDICTS.counts
-    for cap, verdict in doc["capabilities"].items():
-        counts[(cap, verdict["status"])] += 1
+    for key in statuses:
+        counts[key] += 1
 
 
 PROBES = Counter("virtcompat_probes_total", "Probe reports accepted", ["outcome"])

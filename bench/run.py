@@ -7,7 +7,7 @@ clients steal the servers' cores and the ratio mostly measures the scheduler). R
 alternate baseline and target so machine noise hits both, and the median of the per-round
 ratios is reported. Target: compat >= 0.8 x baseline (issue 3).
 
-    .venv/bin/python bench/run.py [--seconds 5] [--rounds 5] [--clients 4] [--workers 1]
+    .venv/bin/python bench/run.py [--seconds 5] [--rounds 7] [--clients 4] [--workers 1]
                                   [--no-fail]
 """
 
@@ -134,7 +134,7 @@ def _load(port: int, paths: list[str], seconds: float, clients: int) -> tuple[fl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even below target")
@@ -189,6 +189,7 @@ def main() -> int:
                 f"compat {comp:8.1f} req/s ({comp_err} errors)   ratio {ratio:.3f}"
             )
         median = statistics.median(ratios)
+        print(f"ratio range over rounds: {min(ratios):.3f} .. {max(ratios):.3f}")
         verdict = "PASS" if median >= TARGET_RATIO else "FAIL"
         print(
             f"compat/baseline throughput ratio (median): {median:.3f} "

@@ -16,7 +16,7 @@ from api.compat.schemas import (
 )
 from api.db import db
 from api.errors import PROBLEM_MIME, Problem, problem_body
-from api.ops import count_verdicts
+from api.ops import count_statuses, count_verdicts
 from api.schemas_common import ProblemSchema
 from virtcompat.engine.compat import CompatService, QueryError, clean_query, csv_rows
 from virtcompat.engine.resolve import ResolveError
@@ -114,25 +114,29 @@ class Compat(MethodView):
     )
     def get(self) -> Response:
         """Capability verdicts for board / cpu / bios / chipset (Accept: text/csv for a row)"""
-        args = request.args
-        raw = {k: args.get(k) for k in _QUERY_ARGS}
+        environ = request.environ
+        raw_query = environ.get("QUERY_STRING", "")
         snaps, service = _state()
-        try:
-            rendered = service.render(snaps.get(db), clean_query(raw))
-        except (ResolveError, QueryError) as exc:
-            status, problem = _problem_for(exc)
-            return Response(json.dumps(problem), status=status, mimetype=PROBLEM_MIME)
-        count_verdicts(rendered.doc)
+        snap = snaps.get(db)
+        rendered = service.lookup_raw(snap, raw_query)
+        if rendered is None:
+            args = request.args
+            try:
+                rendered = service.render(snap, clean_query({k: args.get(k) for k in _QUERY_ARGS}))
+            except (ResolveError, QueryError) as exc:
+                status, problem = _problem_for(exc)
+                return Response(json.dumps(problem), status=status, mimetype=PROBLEM_MIME)
+            service.remember_raw(snap, raw_query, rendered)
+        count_statuses(rendered.statuses)
         if _wants_csv():
             return Response(csv_rows([rendered.doc]), mimetype=_CSV)
-        etag = f'W/"{rendered.etag}"'
         # A direct If-None-Match comparison: the hot path skips werkzeug's general
         # conditional-request machinery (Range, If-Modified-Since) that never applies here.
-        if etag in request.environ.get("HTTP_IF_NONE_MATCH", ""):
-            return Response(status=304, headers={"ETag": etag})
-        resp = Response(rendered.body, mimetype="application/json")
-        resp.headers["ETag"] = etag
-        return resp
+        if rendered.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            return Response(status=304, headers={"ETag": rendered.etag})
+        return Response(
+            rendered.body, content_type="application/json", headers={"ETag": rendered.etag}
+        )
 
 
 @blp.route("/batch")

@@ -65,7 +65,8 @@ class Rendered:
 
     doc: dict[str, Any]
     body: bytes
-    etag: str
+    etag: str  # the quoted weak validator, ready for the ETag header
+    statuses: tuple[tuple[str, str], ...]  # (capability, status), for metrics
 
 
 class CompatService:
@@ -74,6 +75,21 @@ class CompatService:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._cache: OrderedDict[tuple[str | None, ...], Rendered] = OrderedDict()
+        # Raw query string -> answer: a repeated request skips parsing and cleaning too.
+        self._by_raw: dict[str, Rendered] = {}
+
+    def lookup_raw(self, snapshot: Snapshot, raw_query: str) -> Rendered | None:
+        """The answer already rendered for this exact query string, if any."""
+        if self._version != snapshot.version:
+            return None
+        return self._by_raw.get(raw_query)
+
+    def remember_raw(self, snapshot: Snapshot, raw_query: str, rendered: Rendered) -> None:
+        with self._lock:
+            if self._version == snapshot.version and len(raw_query) <= 2048:
+                if len(self._by_raw) >= self._max:
+                    self._by_raw.clear()  # bounded; rebuilt by the next requests
+                self._by_raw[raw_query] = rendered
 
     def answer(self, snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
         """The verdict document for a cleaned query; raises ResolveError."""
@@ -85,6 +101,7 @@ class CompatService:
         with self._lock:
             if self._version != snapshot.version:
                 self._cache.clear()
+                self._by_raw.clear()
                 self._version = snapshot.version
             hit = self._cache.get(key)
             if hit is not None:
@@ -92,7 +109,12 @@ class CompatService:
                 return hit
         doc = _answer(snapshot, query)
         body = json.dumps(doc, separators=(",", ":")).encode()
-        rendered = Rendered(doc, body, hashlib.blake2b(body, digest_size=12).hexdigest())
+        rendered = Rendered(
+            doc,
+            body,
+            f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
+            tuple((cap, v["status"]) for cap, v in doc["capabilities"].items()),
+        )
         with self._lock:
             if self._version == snapshot.version:
                 self._cache[key] = rendered
