@@ -185,3 +185,14 @@ def test_compat_etag(client: FlaskClient) -> None:
     first = client.get("/api/v1/compat?cpu=E7200")
     again = client.get("/api/v1/compat?cpu=E7200", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_cached_answers_follow_catalogue_writes(client: FlaskClient, auth: Any) -> None:
+    url = "/api/v1/compat?cpu=Core%202%20Duo%20E7200"
+    assert client.get(url).get_json()["capabilities"]["vtx"]["status"] == "unsupported"
+    assert client.get(url).get_json()["capabilities"]["vtx"]["status"] == "unsupported"
+    patched = client.patch(
+        "/api/v1/cpus/intel-core-2-duo-e7200", json={"vtx": "yes"}, headers=auth("catalog:write")
+    )
+    assert patched.status_code == 200
+    assert client.get(url).get_json()["capabilities"]["vtx"]["status"] == "supported"
