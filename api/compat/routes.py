@@ -15,7 +15,7 @@ from api.compat.schemas import (
     CompatResultSchema,
 )
 from api.db import db
-from api.errors import PROBLEM_MIME, Problem, problem_body
+from api.errors import PROBLEM_MIME, problem_body
 from api.ops import count_statuses, count_verdicts
 from api.schemas_common import ProblemSchema
 from virtcompat.engine.compat import CompatService, QueryError, clean_query, csv_rows
@@ -168,4 +168,4 @@ class CompatBatch(MethodView):
         return Response(json.dumps({"results": results}), mimetype="application/json")
 
 
-__all__ = ["blp", "invalidate_snapshot", "snapshot", "Problem"]
+__all__ = ["blp", "compat_service", "invalidate_snapshot", "snapshot"]

@@ -175,12 +175,6 @@ class Snapshot:
     cpu_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     board_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def chipset_by_id(self, chipset_id: int) -> ChipsetSpec | None:
-        for c in self.chipsets.values():
-            if c.id == chipset_id:
-                return c
-        return None
-
 
 def _cite(c: Citation) -> Cite:
     return Cite(

@@ -93,10 +93,6 @@ def _cap(reasons: Sequence[Reason]) -> Capability:
     return Capability(status=combine(reasons), reasons=tuple(reasons))
 
 
-def _probe_ev(what: str) -> Evidence:
-    return Evidence(kind="probe", id=None, source=what)
-
-
 def _vendor(f: HostFacts) -> str | None:
     if f.cpu.vendor:
         return f.cpu.vendor

@@ -8,7 +8,7 @@ limping on with half a catalogue.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -306,10 +306,3 @@ def all_options() -> list[XenOption]:
 def get_option(name: str) -> XenOption | None:
     """An option by id, xl name or xm name (``cpu_cap`` finds ``cap``)."""
     return catalogue().lookup(name)
-
-
-def option_names(fmt: str | None = None) -> Iterable[str]:
-    cat = catalogue()
-    if fmt is None:
-        return sorted(set(cat.by_xm_name) | set(cat.by_xl_name))
-    return sorted(cat.for_format(fmt))
