@@ -1,0 +1,111 @@
+"""EPT / NPT (second-level address translation): an extension of VT-x / AMD-V."""
+
+from __future__ import annotations
+
+from virtcompat.capability import Capability, Layer, Reason
+from virtcompat.engine import rules as R
+from virtcompat.engine.hostfacts import HostFacts
+from virtcompat.engine.verdict.common import (
+    S,
+    capability,
+    combine,
+    cpu_unknown,
+    feature,
+    reason,
+    source_notes,
+    tri,
+    vendor,
+)
+
+
+def _kind(f: HostFacts) -> str:
+    return {"intel": "EPT", "amd": "NPT"}.get(vendor(f) or "", "EPT/NPT")
+
+
+def _xen_hap(f: HostFacts) -> Reason:
+    """HW-XEN-VIRT-CAPS: Xen 4.13+ lists 'hap' in virt_caps when it uses EPT/NPT."""
+    assert f.xen is not None
+    kind = _kind(f)
+    hap = f.xen.hap
+    if hap is None:
+        return reason(
+            R.XEN_VIRT_CAPS,
+            Layer.HYPERVISOR,
+            S.UNKNOWN,
+            f"This Xen's virt_caps predate the 'hap' token (Xen < 4.13), so they do not say "
+            f"whether {kind} is in use.",
+            f.xen.evidence,
+            hint={"check": "xl dmesg for 'HVM: Hardware Assisted Paging (HAP) detected'"},
+        )
+    return reason(
+        R.XEN_VIRT_CAPS,
+        Layer.HYPERVISOR,
+        S.SUPPORTED if hap else S.UNSUPPORTED,
+        f"Xen virt_caps {'include' if hap else 'lack'} hap ({kind}).",
+        f.xen.evidence,
+        hint={},
+    )
+
+
+def _follows_vtx(f: HostFacts, vtx: Capability) -> Reason | None:
+    """HW-SLAT-CPU: no usable VT-x/AMD-V, no usable EPT/NPT."""
+    if vtx.status not in (S.UNSUPPORTED, S.DISABLED, S.MASKED):
+        return None
+    return reason(
+        R.SLAT_CPU,
+        Layer.CPU,
+        vtx.status,
+        f"{_kind(f)} is an extension of {feature(vendor(f))}, which is {vtx.status.value}.",
+        hint={},
+    )
+
+
+def _observed_flags(f: HostFacts) -> Reason:
+    """HW-SLAT-CPU: cpuinfo's ept/npt flag (or the vmx flags line on newer kernels)."""
+    flags = (f.cpu.flags or frozenset()) | (f.cpu.vmx_flags or frozenset())
+    if "ept" in flags or "npt" in flags:
+        return reason(
+            R.SLAT_CPU,
+            Layer.CPU,
+            S.SUPPORTED,
+            f"cpuinfo shows {'ept' if 'ept' in flags else 'npt'}.",
+            f.cpu.evidence,
+        )
+    return reason(
+        R.SLAT_CPU,
+        Layer.CPU,
+        S.UNSUPPORTED,
+        f"cpuinfo shows {feature(vendor(f))} without {_kind(f)}: hypervisors fall back to shadow "
+        "paging.",
+        f.cpu.evidence,
+    )
+
+
+def _catalogue(f: HostFacts) -> list[Reason]:
+    spec = f.cpu.spec
+    kind = _kind(f)
+    if spec is None:
+        return [cpu_unknown(f"No CPU given: {kind} is a CPU feature.")]
+    status, word = tri(spec.slat)
+    return [
+        reason(
+            R.SLAT_CPU,
+            Layer.CPU,
+            status,
+            f"{spec.brand} {word} {kind}.",
+            spec.evidence(("slat", "ept", "npt")),
+        )
+    ]
+
+
+def judge_slat(f: HostFacts, vtx: Capability) -> Capability:
+    if f.xen is not None and f.xen.virt_caps:
+        return capability([_xen_hap(f)])
+    follows = _follows_vtx(f, vtx)
+    if follows is not None:
+        return capability([follows])
+    if f.observed and f.cpu.flags is not None:
+        return capability([_observed_flags(f)])
+    reasons = _catalogue(f)
+    reasons += source_notes(f, "slat", combine(reasons))
+    return capability(reasons)
