@@ -46,8 +46,8 @@ test: install ## Lint, type-check and run the tests (PostgreSQL too when TEST_DA
 	$(BIN)/mypy
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-bench: install ## Throughput benchmarks against same-run baselines
-	$(BIN)/python bench/run.py
+bench: install ## wrk benchmarks of every path against a same-run bare Flask baseline (SQLite and PostgreSQL)
+	$(BIN)/python bench/wrk.py $(BENCH_ARGS)
 
 compose-config: ## Validate docker-compose.yml (needs the docker compose client)
 	if docker compose version >/dev/null 2>&1; then docker compose config --quiet; else docker-compose config -q; fi

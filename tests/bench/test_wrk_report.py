@@ -1,0 +1,51 @@
+"""bench/wrk.py reads wrk's own report: requests/s, the latency percentiles (with their
+units), non-2xx answers and socket errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+DATA = Path(__file__).parent.parent / "data" / "bench"
+ROOT = Path(__file__).parent.parent.parent
+
+
+def _wrk_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_wrk", ROOT / "bench" / "wrk.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parse_wrk_reads_a_real_report() -> None:
+    # Captured from wrk 4.1 (Debian) against a local http.server: its lines say
+    # "Requests/sec:   1251.57", "50%    1.06ms", "99%    8.11ms".
+    m = _wrk_module().parse_wrk((DATA / "wrk-latency-output.txt").read_text(), 1.0)
+    assert m.rps == 1251.57
+    assert m.p50_ms == 1.06
+    assert m.p99_ms == 8.11
+    assert m.non_2xx == 0
+    assert m.errors == 0
+
+
+def test_parse_wrk_counts_failures_and_converts_units() -> None:
+    out = (
+        "  Latency Distribution\n"
+        "     50%  850.00us\n"
+        "     99%    1.20s\n"
+        "  Socket errors: connect 0, read 3, write 1, timeout 2\n"
+        "  Non-2xx or 3xx responses: 17\n"
+        "Requests/sec:     42.00\n"
+    )
+    m = _wrk_module().parse_wrk(out, 1.0)
+    assert m.p50_ms == pytest.approx(0.85)
+    assert m.p99_ms == 1200.0
+    assert m.non_2xx == 17
+    assert m.errors == 6
+    assert m.rps == 42.0
