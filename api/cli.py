@@ -46,7 +46,7 @@ def register_cli(app: Flask) -> None:
         "scopes",
         required=True,
         multiple=True,
-        help="probe:write, probe:read, catalog:write or admin (repeat for several).",
+        help="probe:write, catalog:write or admin (repeat for several).",
     )
     def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
         """Create a token and print it once, alone on the last line."""
@@ -92,11 +92,22 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("validate")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--format", "fmt", type=click.Choice(["auto", "xm", "xl"]), default="auto")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["auto", "xm", "xl", "libvirt"]),
+        default="auto",
+        help="auto: a .xml file (or a <domain> document) is libvirt, else xm/xl by content.",
+    )
     @click.option("--xen-version", default=None, help="e.g. 3.4 or 4.17")
-    def validate_command(file: Path, fmt: str, xen_version: str | None) -> None:
-        """Validate a Xen domain config: exit 0 valid, 1 invalid, 2 unreadable."""
+    @click.option("--sarif", is_flag=True, help="Print SARIF 2.1.0 JSON instead of lines.")
+    def validate_command(file: Path, fmt: str, xen_version: str | None, sarif: bool) -> None:
+        """Validate a domain config (xm, xl, libvirt XML): exit 0 valid, 1 invalid, 2 unreadable."""
+        import json
+
+        from virtcompat.domain.safexml import UnsafeXml
         from virtcompat.xen.report import format_lines
+        from virtcompat.xen.sarif import to_sarif
         from virtcompat.xen.validate import MAX_CONFIG_BYTES, validate_config
 
         try:
@@ -108,13 +119,21 @@ def register_cli(app: Flask) -> None:
         if len(data) > MAX_CONFIG_BYTES:
             click.echo(f"{file}: larger than {MAX_CONFIG_BYTES} bytes", err=True)
             sys.exit(2)
+        if fmt == "auto" and file.suffix.lower() == ".xml":
+            fmt = "libvirt"
         try:
             result = validate_config(data, fmt, xen_version)
+        except UnsafeXml as exc:
+            click.echo(f"{file}: refused unread: {exc}", err=True)
+            sys.exit(2)
         except ValueError as exc:
             click.echo(f"{file}: {exc}", err=True)
             sys.exit(2)
-        for line in format_lines(result, str(file)):
-            click.echo(line)
+        if sarif:
+            click.echo(json.dumps(to_sarif(result, file.name), indent=2))
+        else:
+            for line in format_lines(result, str(file)):
+                click.echo(line)
         sys.exit(0 if result.valid else 1)
 
     probes = AppGroup("probes", help="Probe report maintenance.")

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from virtcompat.models import ApiToken
 
-#: ``probe:read`` is the dashboards' scope: aggregates (``/stats``) only, never a probe's facts.
-SCOPES = ("probe:write", "probe:read", "catalog:write", "admin")
+SCOPES = ("probe:write", "catalog:write", "admin")
 PREFIX = "vc_"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app, json, request
@@ -10,26 +11,30 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.compat.routes import snapshot
+from api.db import db
 from api.errors import Problem, validation_problem
-from api.probes.routes import probe_for_caller
 from virtcompat.capability import CAPABILITIES, Capability, Status
+from virtcompat.domain.safexml import UnsafeXml
 from virtcompat.engine.compat import QueryError, clean_query
 from virtcompat.engine.resolve import ResolveError, catalog_facts
 from virtcompat.engine.verdict import judge
 from virtcompat.ingest import stored_capabilities
+from virtcompat.models import Probe
 from virtcompat.xen.options import all_options, get_option
 from virtcompat.xen.sarif import to_sarif
-from virtcompat.xen.validate import validate_config
+from virtcompat.xen.validate import looks_like_xml, validate_config
 
 blp = Blueprint(
     "validate",
     __name__,
     url_prefix="/api/v1",
-    description="Validate Xen domain configs (xm and xl) against the option catalogue, the "
-    "cross-option rules and, optionally, a target host's capabilities.",
+    description="Validate domain configs (Xen xm and xl, libvirt domain XML) against the "
+    "option catalogue, the domain rules and, optionally, a target host's capabilities.",
 )
 
 SARIF = "application/sarif+json"
+XML_TYPES = ("application/xml", "text/xml")
+_DOMAIN_TYPE = re.compile(rb"""<domain\s[^>]{0,200}?type\s*=\s*["']([a-z]{1,10})["']""")
 STATUSES = [s.value for s in Status]
 
 
@@ -60,7 +65,9 @@ class TargetSchema(Schema):
 
 class ValidateSchema(Schema):
     config = fields.String(required=True)
-    format = fields.String(load_default="auto", validate=validate.OneOf(["auto", "xm", "xl"]))
+    format = fields.String(
+        load_default="auto", validate=validate.OneOf(["auto", "xm", "xl", "libvirt"])
+    )
     xen_version = fields.String(
         load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{1,2}(\.\d{1,3}){0,2}$")
     )
@@ -108,14 +115,30 @@ def _explicit(caps: dict[str, Any]) -> dict[str, Capability]:
     return out
 
 
-def _host(target: dict[str, Any] | None) -> tuple[dict[str, Capability] | None, dict[str, Any]]:
+def _hypervisor(config: str | bytes, fmt: str) -> str:
+    """The hypervisor whose verdicts the config is judged against: a libvirt domain of type
+    kvm or qemu runs on KVM (VFIO passthrough), everything else on Xen."""
+    if fmt == "libvirt" or (fmt == "auto" and looks_like_xml(config)):
+        head = (config if isinstance(config, bytes) else config.encode("utf-8", "replace"))[:8192]
+        m = _DOMAIN_TYPE.search(head)
+        if m is not None and m.group(1) in (b"kvm", b"qemu"):
+            return "kvm"
+    return "xen"
+
+
+def _host(
+    target: dict[str, Any] | None, hypervisor: str
+) -> tuple[dict[str, Capability] | None, dict[str, Any], str | None]:
     if not target:
-        return None, {}
+        return None, {}, None
     if "capabilities" in target:
-        return _explicit(target["capabilities"]), {"kind": "capabilities"}
+        return _explicit(target["capabilities"]), {"kind": "capabilities"}, None
     if "probe_id" in target:
-        probe = probe_for_caller(target["probe_id"])  # its owner's token, or admin
-        return stored_capabilities(probe.diagnosis), {"kind": "probe", "probe_id": probe.id}
+        probe = db().get(Probe, target["probe_id"])
+        if probe is None:
+            raise Problem(404, f"probe {target['probe_id']} not found")
+        summary = {"kind": "probe", "probe_id": probe.id}
+        return stored_capabilities(probe.diagnosis), summary, None
     try:
         query = clean_query(target)
         facts = catalog_facts(
@@ -139,7 +162,7 @@ def _host(target: dict[str, Any] | None) -> tuple[dict[str, Capability] | None, 
             errors=[{"field": f"json.target.{exc.field}", "message": str(exc)}],
         ) from None
     summary = {"kind": "hardware", **{k: v for k, v in query.items() if v}}
-    return judge(facts, "xen"), summary
+    return judge(facts, hypervisor), summary, facts.cpu.vendor
 
 
 def _respond(
@@ -149,9 +172,16 @@ def _respond(
     size = len(config.encode("utf-8", "surrogatepass") if isinstance(config, str) else config)
     if size > limit:
         raise Problem(413, f"The config is {size} bytes; the limit is {limit} bytes.")
-    host, summary = _host(target)
+    host, summary, vendor = _host(target, _hypervisor(config, fmt))
     try:
-        result = validate_config(config, fmt, xen_version, host)
+        result = validate_config(config, fmt, xen_version, host, vendor)
+    except UnsafeXml as exc:
+        raise Problem(
+            exc.status,
+            f"The XML document was refused unread: {exc}",
+            title="Unsafe or unreadable XML",
+            reason=exc.reason,
+        ) from None
     except ValueError as exc:
         raise Problem(
             422, str(exc), errors=[{"field": "xen_version", "message": str(exc)}]
@@ -161,7 +191,8 @@ def _respond(
         best == SARIF
         and request.accept_mimetypes[SARIF] > request.accept_mimetypes["application/json"]
     ):
-        return Response(json.dumps(to_sarif(result, "domain.cfg")), mimetype=SARIF)
+        name = "domain.xml" if result.format == "libvirt" else "domain.cfg"
+        return Response(json.dumps(to_sarif(result, name)), mimetype=SARIF)
     doc = result.as_dict()
     doc["target"] = (
         {**summary, "capabilities": {k: v.status.value for k, v in host.items()}}
@@ -178,6 +209,8 @@ class ValidateDomainConfig(MethodView):
             "content": {
                 "application/json": {"schema": ValidateSchema},
                 "text/plain": {"schema": {"type": "string"}},
+                "application/xml": {"schema": {"type": "string"}},
+                "text/xml": {"schema": {"type": "string"}},
             }
         },
         parameters=[
@@ -185,20 +218,27 @@ class ValidateDomainConfig(MethodView):
                 "in": "query",
                 "name": n,
                 "schema": {"type": "string"},
-                "description": "with a text/plain body",
+                "description": "with a text/plain or XML body",
             }
             for n in ("format", "xen_version", "board", "cpu", "bios", "chipset", "probe_id")
         ],
     )
     @blp.response(200, ValidationResultSchema)
     def post(self) -> Response:
-        """Validate an xm or xl domain config (Accept: application/sarif+json for SARIF)"""
+        """Validate an xm, xl or libvirt domain config (Accept: application/sarif+json for SARIF)
+
+        libvirt domain XML may be sent raw as application/xml or text/xml (format defaults
+        to libvirt). A document with a DTD or entity declaration, nested too deep, with too
+        many elements or not decodable is refused with a 4xx problem, never read.
+        """
         # A JSON-escaped config can be up to 6x its raw size; the raw size is checked after.
         request.max_content_length = current_app.config["CONFIG_MAX_BYTES"] * 6 + 65536
         mimetype = request.mimetype
-        if mimetype == "text/plain":
+        if mimetype == "text/plain" or mimetype in XML_TYPES:
             args: dict[str, str] = dict(request.args.items())
             data: dict[str, Any] = {"config": ""}
+            if mimetype in XML_TYPES:
+                data["format"] = "libvirt"
             data.update({k: args[k] for k in ("format", "xen_version") if k in args})
             target_raw: dict[str, Any] = {
                 k: args[k] for k in ("board", "cpu", "bios", "chipset") if k in args
@@ -212,7 +252,10 @@ class ValidateDomainConfig(MethodView):
             body = request.get_data(cache=False)
             return _respond(body, loaded["format"], loaded["xen_version"], loaded["target"])
         if mimetype != "application/json":
-            raise Problem(415, "Send application/json, or text/plain with query parameters.")
+            raise Problem(
+                415,
+                "Send application/json, or text/plain / application/xml with query parameters.",
+            )
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
             raise Problem(400, "The body is not a JSON object.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,18 +141,17 @@ def test_unknown_target_board_lists_candidates(client: FlaskClient) -> None:
     assert resp.status_code == 422 and resp.get_json()["candidates"]
 
 
-def test_missing_probe_target_is_404(
-    client: FlaskClient, auth: Callable[..., dict[str, Any]]
-) -> None:
-    body = {"config": HVM_PCI, "target": {"probe_id": 999999}}
-    url = "/api/v1/validate/domain-config"
-    assert client.post(url, json=body).status_code == 401  # a probe target needs a token
-    resp = client.post(url, json=body, headers=auth("probe:write"))
+def test_missing_probe_target_is_404(client: FlaskClient) -> None:
+    resp = client.post(
+        "/api/v1/validate/domain-config", json={"config": HVM_PCI, "target": {"probe_id": 999999}}
+    )
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
 
 
 def test_wrong_media_type_is_415(client: FlaskClient) -> None:
-    resp = client.post("/api/v1/validate/domain-config", data="a=1", content_type="application/xml")
+    resp = client.post(
+        "/api/v1/validate/domain-config", data="a=1", content_type="application/octet-stream"
+    )
     assert resp.status_code == 415
 
 
@@ -178,3 +176,101 @@ def test_cli_validate_exit_codes(app: Flask, tmp_path: Path) -> None:
     assert f"{bad}:3: error XEN-RTC-002" in failed.output
     missing = runner.invoke(args=["validate", str(tmp_path / "nope.cfg")])
     assert missing.exit_code == 2
+
+
+# ---- libvirt domain XML --------------------------------------------------------------------
+
+KVM_HOSTDEV = (
+    "<domain type='kvm'>\n  <name>g</name>\n  <memory unit='MiB'>1024</memory>\n"
+    "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n  <features><acpi/></features>\n"
+    "  <devices>\n    <serial type='pty'/>\n"
+    "    <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "      <source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "    </hostdev>\n  </devices>\n</domain>\n"
+)
+
+
+def test_libvirt_hostdev_on_dq43ap_cites_the_vtd_trap(client: FlaskClient) -> None:
+    doc = validate(client, config=KVM_HOSTDEV, format="libvirt", target={"board": "DQ43AP"})
+    assert doc["format"] == "libvirt" and doc["valid"] is False
+    errors = [e for e in hardware_errors(doc) if e["rule"] == "XEN-PCI-001"]
+    assert errors and errors[0]["key"] == "devices/hostdev[1]" and errors[0]["line"] == 8
+    assert "HW-VTD-BIOS-OPTION-TRAP" in {r["rule"] for r in errors[0]["related"]}
+
+
+def test_libvirt_hostdev_on_dx58so_i7_920_has_no_hardware_error(client: FlaskClient) -> None:
+    doc = validate(
+        client,
+        config=KVM_HOSTDEV,
+        format="libvirt",
+        target={"board": "DX58SO", "cpu": "Core i7-920"},
+    )
+    assert hardware_errors(doc) == []
+    assert {"hvm", "pci_passthrough"} <= set(doc["requires"])
+
+
+@pytest.mark.parametrize("mimetype", ["application/xml", "text/xml"])
+def test_raw_xml_body_is_libvirt(client: FlaskClient, mimetype: str) -> None:
+    resp = client.post(
+        "/api/v1/validate/domain-config?board=DQ43AP",
+        data=KVM_HOSTDEV.encode(),
+        content_type=mimetype,
+    )
+    assert resp.status_code == 200, resp.get_json()
+    doc = resp.get_json()
+    assert doc["format"] == "libvirt" and doc["options"]["pci"] == ["0000:01:00.0"]
+
+
+def test_auto_recognises_a_domain_root(client: FlaskClient) -> None:
+    assert validate(client, config=KVM_HOSTDEV)["format"] == "libvirt"
+
+
+def test_libvirt_sarif(client: FlaskClient) -> None:
+    resp = client.post(
+        "/api/v1/validate/domain-config",
+        json={"config": KVM_HOSTDEV, "target": {"board": "DQ43AP"}},
+        headers={"Accept": "application/sarif+json"},
+    )
+    assert resp.status_code == 200
+    run = resp.get_json()["runs"][0]
+    assert run["artifacts"][0]["location"]["uri"] == "domain.xml"
+    assert any(r["ruleId"] == "XEN-PCI-001" for r in run["results"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<domain type='kvm'>&x;</domain>",
+        b"<domain type='kvm'>" + b"<a>" * 50_000,
+        b"\xff\xfe<\x00d\x00\x00\xd8",
+    ],
+    ids=["xxe", "deep", "utf16"],
+)
+def test_hostile_xml_is_a_4xx_problem(client: FlaskClient, body: bytes) -> None:
+    resp = client.post("/api/v1/validate/domain-config", data=body, content_type="application/xml")
+    assert 400 <= resp.status_code < 500
+    assert resp.mimetype == "application/problem+json"
+    assert "root:" not in resp.get_data(as_text=True)
+
+
+def test_cli_validates_xml_files(app: Flask, tmp_path: Path) -> None:
+    good = tmp_path / "guest.xml"
+    good.write_text(KVM_HOSTDEV)
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["validate", str(good)])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        KVM_HOSTDEV.replace("<features><acpi/></features>", "").replace(
+            "<serial type='pty'/>",
+            "<controller type='usb' model='none'/><input type='tablet' bus='usb'/>",
+        )
+    )
+    res = runner.invoke(args=["validate", str(bad)])
+    assert res.exit_code == 1 and "DOM-USB-001" in res.output
+    hostile = tmp_path / "x.xml"
+    hostile.write_bytes(b'<!DOCTYPE d [<!ENTITY a "b">]><domain/>')
+    assert runner.invoke(args=["validate", str(hostile)]).exit_code == 2
+    res = runner.invoke(args=["validate", "--sarif", str(good)])
+    assert res.exit_code == 0 and '"version": "2.1.0"' in res.output

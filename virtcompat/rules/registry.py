@@ -63,6 +63,7 @@ def register(rule: Rule) -> Rule:
 def _load_all() -> None:
     # Importing the rule modules registers their rules; done lazily so that the registry
     # module itself stays import-cycle free.
+    import virtcompat.domain.rules  # noqa: F401
     import virtcompat.engine.rules  # noqa: F401
     import virtcompat.xen.rules  # noqa: F401
 

@@ -115,6 +115,8 @@ class Ctx:
         self.incomplete = False
         self.findings: list[Finding] = []
         self.requires: set[str] = set()
+        # The target's CPU vendor ("intel", "amd") when known: SEV and TDX depend on it.
+        self.host_vendor: str | None = None
 
     # -- format and version ----------------------------------------------------------
     @property

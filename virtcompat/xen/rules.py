@@ -776,7 +776,7 @@ def _host_capability(ctx: Ctx, name: str) -> Capability | None:
     return cap if cap is not None else Capability(status=Status.UNKNOWN)
 
 
-def _require_host(
+def require_host(
     ctx: Ctx,
     rule: Rule,
     capability: str,
@@ -786,6 +786,8 @@ def _require_host(
     hard: bool = True,
     soft: Severity = W,
     fix: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
 ) -> None:
     """Report an unmet host requirement, citing the verdict's status and reasons.
 
@@ -820,6 +822,8 @@ def _require_host(
         f"{what} needs host capability '{capability}', which is {cap.status.value} "
         f"(host reasons: {reasons})",
         key=key,
+        line=line,
+        column=column,
         severity=severity,
         hint=hint,
         related=related,
@@ -1931,7 +1935,7 @@ def _passthrough_host(ctx: Ctx, key: str, what: str) -> None:
     )
     if _is_hvm_like(ctx):
         ctx.requires.add("pci_passthrough")
-        _require_host(
+        require_host(
             ctx,
             PCI_HVM_IOMMU,
             "pci_passthrough",
@@ -1947,7 +1951,7 @@ def _passthrough_host(ctx: Ctx, key: str, what: str) -> None:
     strict = ctx.xl and ctx.at_least_or_head("4.13")
     if strict:
         ctx.requires.add("pci_passthrough")
-        _require_host(
+        require_host(
             ctx,
             PCI_PV_IOMMU,
             "pci_passthrough",
@@ -1956,7 +1960,7 @@ def _passthrough_host(ctx: Ctx, key: str, what: str) -> None:
             fix=iommu_hint,
         )
     else:
-        _require_host(
+        require_host(
             ctx,
             PCI_PV_IOMMU,
             "pci_passthrough",
@@ -1977,7 +1981,7 @@ def check_hvm_host(ctx: Ctx) -> None:
     assert ctx.guest is not None
     ctx.requires.add("hvm")
     key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
-    _require_host(
+    require_host(
         ctx,
         HVM_HOST,
         "hvm",
@@ -2020,7 +2024,7 @@ def check_hap(ctx: Ctx) -> None:
         fails = True
     if hap is True:
         ctx.requires.add("slat")
-        _require_host(
+        require_host(
             ctx,
             HAP_HOST,
             "slat",
@@ -2042,7 +2046,7 @@ def check_hap(ctx: Ctx) -> None:
     if cap is None or cap.status in (Status.SUPPORTED, Status.UNKNOWN, Status.CONFLICT):
         return
     if ctx.xl and ctx.at_least_or_head("4.13"):
-        _require_host(
+        require_host(
             ctx,
             HAP_HOST,
             "slat",
@@ -2052,7 +2056,7 @@ def check_hap(ctx: Ctx) -> None:
             soft=INFO,
         )
     else:
-        _require_host(
+        require_host(
             ctx,
             HAP_HOST,
             "slat",
@@ -2076,7 +2080,7 @@ def check_nested(ctx: Ctx) -> None:
         )
     ctx.requires.update(("hvm", "slat"))
     strict = ctx.at_least_or_head("4.15")
-    _require_host(
+    require_host(
         ctx,
         NEST_REQUIREMENTS,
         "slat",

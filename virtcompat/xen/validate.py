@@ -1,18 +1,30 @@
-"""Validate a Xen domain config (xm or xl) without executing any of it.
+"""Validate a domain config (xm, xl or libvirt XML) without executing any of it.
 
     result = validate_config(text, fmt="auto", xen_version="4.17", host=capabilities)
 
 Everything about the config itself is a finding; ``ValueError`` is raised only for a bad
-``fmt`` or an unparseable ``xen_version`` (caller errors, HTTP 422).
+``fmt`` or an unparseable ``xen_version`` (caller errors, HTTP 422), and its subclass
+:class:`~virtcompat.domain.safexml.UnsafeXml` for an XML document refused unread (a DTD or
+entity declaration, a limit, undecodable bytes).
+
+Each format's reader yields a :class:`~virtcompat.domain.spec.DomainSpec`; the domain rules
+(``virtcompat.domain.rules``) run on it for every format, after the xm/xl key checks.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from virtcompat.capability import Capability
+from virtcompat.domain.libvirt import spec_from_xml
+from virtcompat.domain.rules import MODEL_CHECKS
+from virtcompat.domain.rules.format import XML_SYNTAX, XML_TYPE
+from virtcompat.domain.safexml import Node, XmlSyntaxError, parse_xml
+from virtcompat.domain.spec import DomainSpec
+from virtcompat.domain.xen import spec_from_ctx
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen import rules as R
 from virtcompat.xen.context import Ctx, Setting, c_strtol, py2_int_literal
@@ -41,7 +53,7 @@ MAX_FINDINGS = 500
 _MAX_LINE_FINDINGS = 5
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
-_FORMATS = ("auto", "xm", "xl")
+_FORMATS = ("auto", "xm", "xl", "libvirt")
 
 
 def validate_config(
@@ -49,11 +61,15 @@ def validate_config(
     fmt: str = "auto",
     xen_version: str | None = None,
     host: Mapping[str, Capability] | None = None,
+    host_vendor: str | None = None,
 ) -> ValidationResult:
     """Validate ``config``; see the module docstring."""
     if fmt not in _FORMATS:
         raise ValueError(f"format must be one of {', '.join(_FORMATS)}, got {fmt!r}")
     version = parse_version(xen_version) if xen_version is not None else None
+    if fmt == "libvirt" or (fmt == "auto" and looks_like_xml(config)):
+        reason = "given by the caller" if fmt == "libvirt" else "an XML document (<domain>)"
+        return _validate_libvirt(config, reason, version, host, host_vendor)
     pre: list[Finding] = []
 
     size = _size(config)
@@ -90,8 +106,10 @@ def validate_config(
     ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
     ctx.findings.extend(pre)
     _syntax_findings(ctx, parsed, version)
+    ctx.host_vendor = host_vendor
     for check in R.CHECKS:
         check(ctx)
+    _run_model(spec_from_ctx(ctx), ctx)
     # Unreadable values (needs Python, syntax errors) are left out; secrets are masked.
     options = {
         key: MASK if is_secret_key(key) else _json_value(s.value, scrub)
@@ -99,6 +117,161 @@ def validate_config(
         if not isinstance(s.value, Opaque)
     }
     return _result(chosen, reason, version, ctx.findings, tuple(ctx.requires), options)
+
+
+def _run_model(spec: DomainSpec, ctx: Ctx) -> None:
+    for model_check in MODEL_CHECKS:
+        model_check(spec, ctx)
+
+
+# ---- libvirt -------------------------------------------------------------------------------
+
+# An XML declaration or DOCTYPE (refused later, but it is XML), or a <domain> root after
+# comments. xm/xl configs can never match: they cannot start with '<'.
+_DOMAIN_ROOT = re.compile(
+    r"\A\s*(?:<\?xml[\s?]|<!DOCTYPE\s|(?:<!--.{0,2000}?-->\s*)*<domain[\s>/])", re.S
+)
+
+
+def looks_like_xml(config: str | bytes) -> bool:
+    """Does ``config`` start like a libvirt domain document (``auto`` detection)?"""
+    if isinstance(config, bytes):
+        head = config[:4096]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = head.decode("utf-16", "ignore")
+        else:
+            text = head.decode("utf-8", "ignore")
+    else:
+        text = config[:4096]
+    return _DOMAIN_ROOT.match(text.lstrip("\ufeff")) is not None
+
+
+def _validate_libvirt(
+    config: str | bytes,
+    reason: str,
+    version: XenVersion | None,
+    host: Mapping[str, Capability] | None,
+    host_vendor: str | None,
+) -> ValidationResult:
+    try:
+        root = parse_xml(config)  # UnsafeXml (a ValueError) propagates: refused unread
+    except XmlSyntaxError as exc:
+        finding = _finding(XML_SYNTAX, str(exc), line=exc.line, column=exc.column)
+        return _result("libvirt", reason, version, [finding], (), {})
+    if root.tag != "domain":
+        finding = _finding(
+            XML_SYNTAX,
+            f"the root element is <{root.tag}>, not <domain>: not a libvirt domain",
+            key=root.key,
+            line=root.line,
+            column=root.column,
+        )
+        return _result("libvirt", reason, version, [finding], (), {})
+    secrets = [g.attrs["passwd"] for g in _graphics(root) if g.attrs.get("passwd")]
+    ctx = Ctx("libvirt", version, host, {}, catalogue(), Scrubber(secrets))
+    ctx.host_vendor = host_vendor
+    spec = spec_from_xml(root)
+    if spec.accel is None:
+        ctx.add(
+            XML_TYPE,
+            "<domain> has no type= (kvm, qemu, xen, ...)",
+            key="domain/@type",
+            line=root.line,
+            column=root.column,
+        )
+    if spec.guest is None:
+        os_type = root.path("os", "type")
+        ctx.add(
+            XML_TYPE,
+            "no <os><type> (hvm, linux, xenpvh)"
+            if os_type is None
+            else f"<os><type>{os_type.text}</type> is not a guest type libvirt knows",
+            key=os_type.key if os_type is not None else "os/type",
+            line=os_type.line if os_type is not None else None,
+            column=os_type.column if os_type is not None else None,
+        )
+    _run_model(spec, ctx)
+    return _result(
+        "libvirt", reason, version, ctx.findings, tuple(ctx.requires), libvirt_options(spec)
+    )
+
+
+def _graphics(root: Node) -> list[Node]:
+    devices = root.find("devices")
+    return devices.findall("graphics") if devices is not None else []
+
+
+def libvirt_options(spec: DomainSpec) -> dict[str, Any]:
+    """The libvirt domain in xl's option names (libvirt's own xen-xl mapping), so the
+    normalized ``options`` read the same whichever format was sent; plus what xl has no
+    key for (accelerator, machine, vIOMMU, launch security, memory backing)."""
+    out: dict[str, Any] = {}
+    if spec.name is not None:
+        out["name"] = spec.name.value
+    if spec.guest is not None:
+        out["type"] = spec.guest.value
+    if spec.accel is not None:
+        out["accelerator"] = spec.accel.value
+    if spec.machine is not None:
+        out["machine"] = spec.machine.value
+    if spec.memory_kib is not None:
+        out["memory"] = spec.memory_kib.value // 1024
+    if spec.max_memory_kib is not None:
+        out["maxmem"] = spec.max_memory_kib.value // 1024
+    if spec.vcpus is not None:
+        out["vcpus"] = spec.vcpus.value
+    if spec.max_vcpus is not None and spec.vcpus is not None and spec.max_vcpus != spec.vcpus:
+        out["maxvcpus"] = spec.max_vcpus.value
+    for attr in ("acpi", "apic", "pae", "hap"):
+        v = getattr(spec, attr)
+        if v is not None:
+            out[attr] = int(v.value)
+    if spec.nested is not None:
+        out["nestedhvm"] = int(spec.nested.value)
+    if spec.cpu.mode is not None:
+        out["cpu_mode"] = spec.cpu.mode.value
+    if spec.cpu.required:
+        out["cpu_features_required"] = [f.value for f in spec.cpu.required]
+    if spec.cpu.forbidden:
+        out["cpu_features_forbidden"] = [f.value for f in spec.cpu.forbidden]
+    if spec.firmware is not None:
+        out["firmware"] = spec.firmware.value
+    if spec.boot:
+        out["boot"] = [b.value for b in spec.boot]
+    pci = [d.address for d in spec.pci_hostdevs()]
+    if pci:
+        out["pci"] = pci
+    usbdev = [d.address for d in spec.hostdevs if d.bus == "usb"]
+    if usbdev:
+        out["usbdev"] = usbdev
+    if spec.usb_controllers:
+        out["usb"] = 0 if spec.usb_disabled() is not None else 1
+    usb_inputs = [i.type for i in spec.inputs if i.bus == "usb"]
+    if usb_inputs:
+        out["usbdevice"] = usb_inputs
+    for g in spec.graphics:
+        if g.type in ("vnc", "sdl", "spice"):
+            out[g.type] = 1
+            if g.type == "vnc" and g.listen is not None:
+                out["vnclisten"] = g.listen
+            if g.password is not None:
+                out["vncpasswd" if g.type == "vnc" else "spicepasswd"] = MASK
+    out["nographic"] = 0 if spec.graphics else 1
+    if spec.clock is not None:
+        out["localtime"] = int(spec.clock.offset == "localtime" or spec.clock.basis == "localtime")
+        if spec.clock.adjustment is not None:
+            out["rtc_timeoffset"] = spec.clock.adjustment
+    for event, action in spec.lifecycle.items():
+        out[event] = action.value
+    if spec.viommu is not None:
+        out["viommu"] = spec.viommu.model
+    if spec.launch_security is not None:
+        out["launch_security"] = spec.launch_security.value
+    if spec.hugepages is not None:
+        out["hugepages"] = 1
+    if spec.locked_memory is not None:
+        out["locked_memory"] = 1
+    return out
 
 
 # ---- input ---------------------------------------------------------------------------------

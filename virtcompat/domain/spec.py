@@ -1,0 +1,156 @@
+"""DomainSpec: one format-neutral description of a VM, whatever file it was read from.
+
+The xm, xl and libvirt readers each build one; the domain rules (``virtcompat.domain.rules``)
+read only this, so a rule that means the same thing in every format has one id. Every value
+keeps where it came from (:class:`Pos`: line, column and the key as the user wrote it: an xl
+key such as ``maxmem`` or an XPath-like libvirt key such as ``devices/hostdev[1]``), so a
+finding points at the user's own text. ``shown`` keeps the value as written, so a message can
+quote ``memory = 394`` for xl and ``currentMemory = 403456 KiB`` for libvirt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None
+
+
+NOWHERE = Pos()
+
+
+@dataclass(frozen=True, slots=True)
+class Val(Generic[T]):
+    """A value with its source position and its text as written."""
+
+    value: T
+    pos: Pos = NOWHERE
+    shown: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HostDev:
+    """A host device given to the guest: PCI (``address`` DDDD:BB:DD.F) or USB."""
+
+    bus: str  # "pci" | "usb"
+    address: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A device the model only needs to count and point at (disk, NIC, console...)."""
+
+    kind: str  # e.g. "disk", "cdrom", "bridge", "pty", "serial"
+    pos: Pos
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    type: str  # "tablet" | "mouse" | "keyboard" | ...
+    bus: str | None  # "usb" | "ps2" | "virtio" | "xen" | None (not said)
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Graphics:
+    type: str  # "vnc" | "spice" | "sdl" | ...
+    listen: str | None
+    password: bool | None  # None: not said; False: set but empty
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class UsbController:
+    model: str | None  # None: the machine's default; "none": USB switched off
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Viommu:
+    model: str  # "intel" | "virtio" | "smmuv3" | "amd"
+    intremap: bool | None
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """``offset``: utc | localtime | variable | timezone; ``adjustment`` in seconds."""
+
+    offset: str
+    adjustment: int | None
+    basis: str | None  # for offset="variable": "utc" | "localtime"
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSpec:
+    mode: Val[str] | None = None  # host-passthrough | host-model | custom | maximum
+    required: tuple[Val[str], ...] = ()  # features the guest must see (require/force)
+    forbidden: tuple[Val[str], ...] = ()  # features hidden from the guest (disable/forbid)
+
+    def requires(self, *names: str) -> Val[str] | None:
+        return next((f for f in self.required if f.value in names), None)
+
+    def forbids(self, *names: str) -> bool:
+        return any(f.value in names for f in self.forbidden)
+
+
+@dataclass(slots=True)
+class DomainSpec:
+    fmt: str  # "xm" | "xl" | "libvirt"
+    name: Val[str] | None = None
+    guest: Val[str] | None = None  # "hvm" | "pv" | "pvh"; None when unknown
+    accel: Val[str] | None = None  # "xen" | "kvm" | "tcg" | other libvirt domain types
+    machine: Val[str] | None = None  # "q35", "pc-i440fx-8.0", "xenfv", ...
+    memory_kib: Val[int] | None = None  # what the guest starts with (xl memory)
+    max_memory_kib: Val[int] | None = None  # the ceiling (xl maxmem, libvirt <memory>)
+    vcpus: Val[int] | None = None
+    max_vcpus: Val[int] | None = None
+    cpu: CpuSpec = field(default_factory=CpuSpec)
+    nested: Val[bool] | None = None  # nested HVM asked for (xl nestedhvm, vmx/svm feature)
+    firmware: Val[str] | None = None  # "bios" | "efi" | a loader path
+    boot: tuple[Val[str], ...] = ()
+    disks: tuple[Device, ...] = ()
+    nics: tuple[Device, ...] = ()
+    hostdevs: tuple[HostDev, ...] = ()
+    viommu: Viommu | None = None
+    acpi: Val[bool] | None = None
+    apic: Val[bool] | None = None
+    pae: Val[bool] | None = None
+    hap: Val[bool] | None = None
+    ioapic_driver: Val[str] | None = None
+    graphics: tuple[Graphics, ...] = ()
+    consoles: tuple[Device, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    usb_controllers: tuple[UsbController, ...] = ()
+    clock: Clock | None = None
+    lifecycle: dict[str, Val[str]] = field(default_factory=dict)  # on_poweroff/reboot/crash
+    launch_security: Val[str] | None = None  # "sev" | "sev-snp" | "tdx" | "s390-pv"
+    hugepages: Val[bool] | None = None
+    locked_memory: Val[bool] | None = None
+    paused: Val[bool] | None = None  # xm 'paused'; no libvirt XML equivalent
+    nographic: Val[bool] | None = None
+
+    @property
+    def guest_type(self) -> str | None:
+        return self.guest.value if self.guest is not None else None
+
+    @property
+    def accelerator(self) -> str | None:
+        return self.accel.value if self.accel is not None else None
+
+    def pci_hostdevs(self) -> list[HostDev]:
+        return [d for d in self.hostdevs if d.bus == "pci"]
+
+    def usb_disabled(self) -> UsbController | None:
+        """The controller that switches USB off (libvirt model='none'), if any."""
+        return next((c for c in self.usb_controllers if c.model == "none"), None)

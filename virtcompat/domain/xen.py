@@ -1,0 +1,110 @@
+"""xm/xl effective settings (a :class:`~virtcompat.xen.context.Ctx`) → :class:`DomainSpec`.
+
+Runs after the guest type is resolved, reading values the toolstack's way (Ctx coerces xl
+atoms with strtol and xm values as Python literals). Positions are the value's own, keys the
+xl/xm key, so a domain rule's finding on an xl config points where the xl checks would.
+"""
+
+from __future__ import annotations
+
+import re
+
+from virtcompat.domain.spec import (
+    Clock,
+    DomainSpec,
+    Graphics,
+    HostDev,
+    Input,
+    Pos,
+    UsbController,
+    Val,
+)
+from virtcompat.xen.context import Ctx
+from virtcompat.xen.syntax import Scalar
+
+_BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F]{1,2})[.,]([0-7])")
+
+
+def _pos(ctx: Ctx, key: str) -> Pos:
+    line, column = ctx.position(key)
+    return Pos(line, column, key)
+
+
+def _at(item: Scalar, key: str) -> Pos:
+    return Pos(item.line, item.column, key)
+
+
+def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
+    n = ctx.int_of(key)
+    sc = ctx.scalar(key)
+    if n is None or sc is None:
+        return None
+    return Val(n * scale, _pos(ctx, key), sc.text)
+
+
+def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
+    b = ctx.bool_of(key)
+    sc = ctx.scalar(key)
+    return Val(b, _pos(ctx, key), sc.text if sc else "") if b is not None else None
+
+
+def _pci_address(text: str) -> str | None:
+    m = _BDF.match(text.strip())
+    if m is None:
+        return None
+    dom, bus, dev, fn = m.groups()
+    return f"{int(dom or '0', 16):04x}:{int(bus, 16):02x}:{int(dev, 16):02x}.{fn}"
+
+
+def spec_from_ctx(ctx: Ctx) -> DomainSpec:
+    spec = DomainSpec(fmt=ctx.fmt)
+    spec.accel = Val("xen", Pos(), "xen")
+    name = ctx.str_of("name")
+    if name is not None:
+        spec.name = Val(name, _pos(ctx, "name"), name)
+    if ctx.guest is not None:
+        key = "type" if ctx.has("type") else "builder"
+        spec.guest = Val(ctx.guest, _pos(ctx, key), ctx.str_of(key) or ctx.guest)
+    spec.memory_kib = _int(ctx, "memory", 1024)
+    spec.max_memory_kib = _int(ctx, "maxmem", 1024)
+    spec.vcpus = _int(ctx, "vcpus")
+    spec.max_vcpus = _int(ctx, "maxvcpus")
+    spec.nested = _bool(ctx, "nestedhvm") if ctx.xl else None
+    for attr in ("hap", "pae", "acpi", "apic", "paused", "nographic"):
+        setattr(spec, attr, _bool(ctx, attr))
+    spec.hostdevs = tuple(
+        HostDev("pci", _pci_address(item.text), _at(item, "pci"))
+        for item in ctx.strings("pci")
+        if item.text.strip()
+    )
+    if ctx.truthy("usb"):
+        spec.usb_controllers = (UsbController(None, _pos(ctx, "usb")),)
+    spec.inputs = tuple(
+        Input(item.text, "usb", _at(item, "usbdevice"))
+        for item in ctx.strings("usbdevice")
+        if item.text in ("tablet", "mouse", "keyboard")
+    )
+    graphics: list[Graphics] = []
+    for key in ("vnc", "sdl", "spice"):
+        if ctx.truthy(key):
+            listen = ctx.str_of("vnclisten") if key == "vnc" else None
+            passwd = ctx.str_of("vncpasswd" if key == "vnc" else "spicepasswd")
+            graphics.append(
+                Graphics(key, listen, None if passwd is None else passwd != "", _pos(ctx, key))
+            )
+    spec.graphics = tuple(graphics)
+    localtime = ctx.truthy("localtime")
+    offset = ctx.int_of("rtc_timeoffset")
+    if ctx.has("localtime") or ctx.has("rtc_timeoffset"):
+        key = "rtc_timeoffset" if ctx.has("rtc_timeoffset") else "localtime"
+        spec.clock = Clock(
+            offset="variable" if offset else ("localtime" if localtime else "utc"),
+            adjustment=offset,
+            basis="localtime" if localtime else "utc",
+            pos=_pos(ctx, key),
+        )
+    for event in ("on_poweroff", "on_reboot", "on_crash"):
+        action = ctx.str_of(event)
+        if action is not None:
+            spec.lifecycle[event] = Val(action, _pos(ctx, event), action)
+    return spec
