@@ -11,11 +11,32 @@ from flask import g, request
 
 from api.db import db
 from api.errors import Problem
+from virtcompat.models import ApiToken
 from virtcompat.tokens import find_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="virtcompat"'}
+
+
+def has_bearer() -> bool:
+    return bool(request.headers.get("Authorization", "").strip())
+
+
+def authenticate(scope: str) -> ApiToken:
+    """The request's token: 401 without a valid one, 403 when it lacks ``scope`` (``admin``
+    has every scope). Also kept as ``g.token``."""
+    header = request.headers.get("Authorization", "")
+    kind, _, secret = header.partition(" ")
+    if kind.lower() != "bearer" or not secret.strip():
+        raise Problem(401, "A bearer token is required.", headers=_CHALLENGE)
+    token = find_token(db(), secret.strip())
+    if token is None:
+        raise Problem(401, "The bearer token is not valid.", headers=_CHALLENGE)
+    if scope not in token.scopes and "admin" not in token.scopes:
+        raise Problem(403, f"The token lacks the scope {scope!r}.")
+    g.token = token
+    return token
 
 
 def require_scope(scope: str) -> Callable[[F], F]:
@@ -24,16 +45,7 @@ def require_scope(scope: str) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            kind, _, secret = header.partition(" ")
-            if kind.lower() != "bearer" or not secret.strip():
-                raise Problem(401, "A bearer token is required.", headers=_CHALLENGE)
-            token = find_token(db(), secret.strip())
-            if token is None:
-                raise Problem(401, "The bearer token is not valid.", headers=_CHALLENGE)
-            if scope not in token.scopes and "admin" not in token.scopes:
-                raise Problem(403, f"The token lacks the scope {scope!r}.")
-            g.token = token
+            authenticate(scope)
             return view(*args, **kwargs)
 
         # Document the requirement in OpenAPI the way flask-smorest's @blp.doc does

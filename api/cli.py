@@ -46,7 +46,7 @@ def register_cli(app: Flask) -> None:
         "scopes",
         required=True,
         multiple=True,
-        help="probe:write, catalog:write or admin (repeat for several).",
+        help="probe:write, probe:read, catalog:write or admin (repeat for several).",
     )
     def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
         """Create a token and print it once, alone on the last line."""

@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build, judge
 from virtcompat.models import EvidenceCount, Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
-from virtcompat.probe.redact import scrub_artefacts
+from virtcompat.probe.redact import scrub_artefacts, scrub_text
 from virtcompat.rules.registry import rules_version
 from virtcompat.text import normalize_name
 
@@ -441,14 +441,16 @@ def ingest(
     token_id: int | None,
     salt: str,
     snapshot: Snapshot,
+    owner: str | None = None,
 ) -> IngestResult:
     content_hash = _sha256(canonical(payload))
-    # A client-chosen key is scoped to the token that sent it (two agents may both pick "1");
-    # without one, identical content is the same probe whoever sends it.
+    # Keys are scoped to the token that sent the probe: two agents may both pick "1", and two
+    # owners posting the same content each get a probe of their own (a shared row would hand
+    # one owner the other's probe id and leave the second unable to read "its" probe).
     key = (
         "k:" + _sha256(f"{token_id}:{idempotency_key}".encode())
         if idempotency_key
-        else "c:" + content_hash
+        else "c:" + _sha256(f"{token_id}:{content_hash}".encode())
     )
     existing = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
     if existing is not None:
@@ -465,10 +467,11 @@ def ingest(
         idempotency_key=key,
         content_hash=content_hash,
         token_id=token_id,
+        owner=owner,
         delete_token_hash=_sha256(delete_token.encode()),
-        agent_name=_short(agent.get("name"), 100),
-        agent_version=_short(agent.get("version"), 50),
-        collected_at=_short(payload.get("collected_at"), 64),
+        agent_name=_scrubbed(agent.get("name"), 100, salt),
+        agent_version=_scrubbed(agent.get("version"), 50, salt),
+        collected_at=_scrubbed(payload.get("collected_at"), 64, salt),
         raw_artefacts=compress(artefacts),
         facts=obs.as_dict(),
         diagnosis={"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}},
@@ -522,12 +525,34 @@ def _short(value: Any, limit: int) -> str | None:
     return str(value)[:limit] if isinstance(value, str | int | float) else None
 
 
+def _scrubbed(value: Any, limit: int, salt: str) -> str | None:
+    # Free text from the envelope is stored too, so it is scrubbed like an artefact.
+    short = _short(value, limit * 4)
+    return scrub_text(short, salt)[0][:limit] if short is not None else None
+
+
+def may_access(probe: Probe, token_id: int, token_name: str, scopes: Sequence[str]) -> bool:
+    """Whether a token may read, delete or validate against ``probe``: the token that posted
+    it, another token of the same owner name (a rotated one), or an admin. Probes stored
+    before ownership (owner NULL) are admin-only."""
+    if "admin" in scopes:
+        return True
+    if probe.owner is None:
+        return False
+    return probe.token_id == token_id or probe.owner == token_name
+
+
 def delete_probe(session: Session, probe_id: int, delete_token: str) -> None:
     probe = session.get(Probe, probe_id)
     if probe is None:
         raise ProbeNotFound(probe_id)
     if not secrets.compare_digest(probe.delete_token_hash, _sha256(delete_token.encode())):
         raise DeleteTokenMismatch(probe_id)
+    remove_probe(session, probe)
+
+
+def remove_probe(session: Session, probe: Probe) -> None:
+    """Delete a probe and undo everything it added to the tallies and aggregates."""
     _apply(session, probe.contributions, -1)
     stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
     if probe.contributions:
@@ -548,7 +573,13 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
         if not probes:
             break
         for probe in probes:
-            artefacts = decompress(probe.raw_artefacts)
+            # Re-scrub first: rows stored before a redaction rule existed lose what it finds.
+            artefacts, _ = scrub_artefacts(decompress(probe.raw_artefacts), salt)
+            probe.raw_artefacts = compress(artefacts)
+            probe.agent_name = _scrubbed(probe.agent_name, 100, salt)
+            probe.agent_version = _scrubbed(probe.agent_version, 50, salt)
+            probe.collected_at = _scrubbed(probe.collected_at, 64, salt)
+            probe.warnings = [scrub_text(w, salt)[0] for w in probe.warnings or []]
             obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
             _apply(session, probe.contributions, -1)
             stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)

@@ -426,6 +426,10 @@ class Probe(Base):
     token_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
     )
+    # The name of the token that posted the probe: its owner. A probe is read, deleted and
+    # used as a validation target only by that token, a token of the same name (a rotated
+    # one) or an admin. NULL (rows from before ownership) means admin only.
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)
     delete_token_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_utcnow, server_default=func.now(), index=True

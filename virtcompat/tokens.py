@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from virtcompat.models import ApiToken
 
-SCOPES = ("probe:write", "catalog:write", "admin")
+#: ``probe:read`` is the dashboards' scope: aggregates (``/stats``) only, never a probe's facts.
+SCOPES = ("probe:write", "probe:read", "catalog:write", "admin")
 PREFIX = "vc_"
 
 

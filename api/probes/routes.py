@@ -12,8 +12,9 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import OperationalError
 
-from api.auth import require_scope
+from api.auth import authenticate, has_bearer, require_scope
 from api.compat.routes import invalidate_snapshot, snapshot
+from api.converters import fits_id
 from api.db import db
 from api.errors import Problem, validation_problem
 from api.ops import PROBES
@@ -24,8 +25,10 @@ from virtcompat.ingest import (
     ProbeNotFound,
     delete_probe,
     ingest,
+    may_access,
+    remove_probe,
 )
-from virtcompat.models import Probe
+from virtcompat.models import ApiToken, Probe
 
 _WRITE_ATTEMPTS = 5
 
@@ -106,6 +109,7 @@ def _ingest_with_retry(payload: dict[str, Any], key: str | None) -> IngestResult
                 payload,
                 idempotency_key=key,
                 token_id=g.token.id,
+                owner=g.token.name,
                 salt=current_app.config["PROBE_SALT"],
                 snapshot=snapshot(),
             )
@@ -173,16 +177,27 @@ class Probes(MethodView):
         return resp
 
 
-@blp.route("/<int:probe_id>")
+def owned_probe(probe_id: int, token: ApiToken) -> Probe:
+    """The probe if ``token`` may use it; otherwise the same 404 as for a missing one, so
+    that sequential ids reveal nothing about other owners' probes."""
+    probe = db().get(Probe, probe_id) if fits_id(probe_id) else None
+    if probe is None or not may_access(probe, token.id, token.name, token.scopes):
+        raise Problem(404, f"probe {probe_id} not found")
+    return probe
+
+
+def probe_for_caller(probe_id: int) -> Probe:
+    """A probe used by another resource (a validation target): token required, owner only."""
+    return owned_probe(probe_id, authenticate("probe:write"))
+
+
+@blp.route("/<id:probe_id>")
 class ProbeItem(MethodView):
     @blp.response(200, ProbeSchema)
     @require_scope("probe:write")
     def get(self, probe_id: int) -> dict[str, Any]:
-        """A stored probe: parsed facts, matches and diagnosis (scope probe:write)"""
-        probe = db().get(Probe, probe_id)
-        if probe is None:
-            raise Problem(404, f"probe {probe_id} not found")
-        return _dump(probe)
+        """A stored probe of the token's owner: facts, matches and diagnosis (probe:write)"""
+        return _dump(owned_probe(probe_id, g.token))
 
     @blp.doc(
         parameters=[
@@ -197,19 +212,26 @@ class ProbeItem(MethodView):
     )
     @blp.response(204)
     def delete(self, probe_id: int) -> None:
-        """Delete a probe and its contribution to the evidence (needs its delete_token)"""
+        """Delete a probe and its contribution to the evidence: with its delete_token, or as
+        its owner (or admin) with a probe:write bearer token"""
         token = request.headers.get("X-Delete-Token", "")
-        if not token or len(token) > 200:
-            raise Problem(
-                401, "The X-Delete-Token header with the probe's delete_token is required."
-            )
         session = db()
-        try:
-            delete_probe(session, probe_id, token)
-            session.commit()
-        except ProbeNotFound:
-            raise Problem(404, f"probe {probe_id} not found") from None
-        except DeleteTokenMismatch:
-            session.rollback()
-            raise Problem(403, "The delete token does not match this probe.") from None
+        if token:
+            try:
+                if len(token) > 200 or not fits_id(probe_id):
+                    raise ProbeNotFound(probe_id)
+                delete_probe(session, probe_id, token)
+            except (ProbeNotFound, DeleteTokenMismatch):
+                # A wrong delete token answers like a missing probe: ids leak nothing.
+                session.rollback()
+                raise Problem(404, f"probe {probe_id} not found") from None
+        elif has_bearer():
+            remove_probe(session, owned_probe(probe_id, authenticate("probe:write")))
+        else:
+            raise Problem(
+                401,
+                "Send the probe's delete_token as X-Delete-Token, or an owner's bearer token.",
+                headers={"WWW-Authenticate": 'Bearer realm="virtcompat"'},
+            )
+        session.commit()
         invalidate_snapshot()

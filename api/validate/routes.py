@@ -11,15 +11,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.compat.routes import snapshot
-from api.db import db
 from api.errors import Problem, validation_problem
+from api.probes.routes import probe_for_caller
 from virtcompat.capability import CAPABILITIES, Capability, Status
 from virtcompat.domain.safexml import UnsafeXml
 from virtcompat.engine.compat import QueryError, clean_query
 from virtcompat.engine.resolve import ResolveError, catalog_facts
 from virtcompat.engine.verdict import judge
 from virtcompat.ingest import stored_capabilities
-from virtcompat.models import Probe
 from virtcompat.xen.options import all_options, get_option
 from virtcompat.xen.sarif import to_sarif
 from virtcompat.xen.validate import looks_like_xml, validate_config
@@ -134,9 +133,7 @@ def _host(
     if "capabilities" in target:
         return _explicit(target["capabilities"]), {"kind": "capabilities"}, None
     if "probe_id" in target:
-        probe = db().get(Probe, target["probe_id"])
-        if probe is None:
-            raise Problem(404, f"probe {target['probe_id']} not found")
+        probe = probe_for_caller(target["probe_id"])  # its owner's token, or admin
         summary = {"kind": "probe", "probe_id": probe.id}
         return stored_capabilities(probe.diagnosis), summary, None
     try:

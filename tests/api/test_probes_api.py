@@ -220,7 +220,7 @@ def test_probe_evidence_feeds_compat_and_delete_undoes_it(
     ]
 
     wrong = client.delete(f"/api/v1/probes/{created['id']}", headers={"X-Delete-Token": "nope"})
-    assert wrong.status_code == 403
+    assert wrong.status_code == 404  # like a missing probe: ids reveal nothing
     gone = client.delete(
         f"/api/v1/probes/{created['id']}", headers={"X-Delete-Token": created["delete_token"]}
     )
@@ -284,6 +284,7 @@ def test_validate_against_probe_target(client: FlaskClient, probe_auth: dict[str
             "format": "xm",
             "target": {"probe_id": probe_id},
         },
+        headers=probe_auth,
     )
     body = resp.get_json()
     assert resp.status_code == 200 and body["valid"] is False

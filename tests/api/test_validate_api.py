@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,13 @@ def test_unknown_target_board_lists_candidates(client: FlaskClient) -> None:
     assert resp.status_code == 422 and resp.get_json()["candidates"]
 
 
-def test_missing_probe_target_is_404(client: FlaskClient) -> None:
-    resp = client.post(
-        "/api/v1/validate/domain-config", json={"config": HVM_PCI, "target": {"probe_id": 999999}}
-    )
+def test_missing_probe_target_is_404(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    body = {"config": HVM_PCI, "target": {"probe_id": 999999}}
+    url = "/api/v1/validate/domain-config"
+    assert client.post(url, json=body).status_code == 401  # a probe target needs a token
+    resp = client.post(url, json=body, headers=auth("probe:write"))
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
 
 
