@@ -9,7 +9,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 export FLASK_APP := app
 
-.PHONY: help run serve migrate seed test lint typecheck bench compose-config clean
+.PHONY: help install run migrate seed test lint typecheck bench compose-config clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -31,7 +31,7 @@ migrate: install ## Apply the Alembic migrations to DATABASE_URL (default: SQLit
 seed: migrate ## Load/update the catalogue from seed/ (idempotent)
 	$(BIN)/flask --app app seed
 
-run: seed ## Set up and serve on 127.0.0.1:$(PORT) with gunicorn
+run: seed ## Set up and serve with gunicorn on 127.0.0.1, port PORT (8000), WORKERS workers (2)
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - app:app
 
 lint: install ## ruff (lint + format check)

@@ -9,8 +9,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
+from flask.globals import request_ctx
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.ops import ROUTE
 from virtcompat.config import Settings
 
 
@@ -25,6 +27,7 @@ def create_app(
     from api.db import init_db
     from api.errors import handle_unexpected
     from api.hooks import init_hooks
+    from api.ops import DOCS_ASSETS_URL
 
     settings = Settings.from_env()
     app = VirtcompatFlask(__name__)
@@ -36,7 +39,9 @@ def create_app(
         PROBE_SALT=settings.probe_salt,
         CATALOG_TTL=settings.catalog_ttl,
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS_URL,
+        # No online validator badge: /docs makes no request beyond this service.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         JSON_SORT_KEYS=False,
     )
     if overrides:
@@ -53,9 +58,17 @@ def create_app(
 
 class VirtcompatFlask(Flask):
     """Flask, minus a per-call coroutine check: none of our views or hooks is async, and
-    ``ensure_sync`` runs inspect.iscoroutinefunction for every hook of every request."""
+    ``ensure_sync`` runs inspect.iscoroutinefunction for every hook of every request; and
+    leaving the matched route template in the WSGI environ for the metrics middleware (Flask
+    drops the request object from the environ before the middleware regains control)."""
 
     _sync: dict[object, bool]
+
+    def dispatch_request(self) -> Any:
+        rule = request_ctx.request.url_rule
+        if rule is not None:
+            request_ctx.request.environ[ROUTE] = rule.rule
+        return super().dispatch_request()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         key = getattr(func, "__func__", func)

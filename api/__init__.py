@@ -10,6 +10,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api.errors import PROBLEM_MIME, problem_response
+from api.openapi import ErrorResponsesPlugin
 from api.schemas_common import ProblemSchema
 
 
@@ -17,6 +18,8 @@ class ProblemApi(Api):
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+    # Every operation lists its real error statuses instead (api/openapi.py).
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problem_response(error)
@@ -48,7 +51,7 @@ def init_api(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_JSON_PATH", "api/v1/openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", None)
     app.config.setdefault("API_SPEC_OPTIONS", _spec_options())
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "scoped API token"}
     )

@@ -13,7 +13,10 @@ EXT = "virtcompat"
 def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
     engine = None
     if factory is None:
+        from api.ops import instrument_pool  # api.ops reads sessions through this module
+
         engine = make_engine(app.config["DATABASE_URL"])
+        instrument_pool(engine)
         factory = make_sessionmaker(engine)
     registry = scoped_session(factory)
     app.extensions[EXT] = {"session": registry, "factory": factory, "engine": engine}

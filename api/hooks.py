@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, has_request_context, request
 
 from api.errors import PROBLEM_MIME, TYPE_BASE
-from api.ops import LATENCY, REQUESTS
+from api.ops import observe_request
 
 REQUEST_ID = "virtcompat.request_id"
 
@@ -99,8 +99,6 @@ class Instrumentation:
 
     def __init__(self, app: WsgiApp, asset_origin: str | None = None) -> None:
         self.app = app
-        self._counters: dict[tuple[str, str, str], Any] = {}
-        self._histograms: dict[str, Any] = {}
         self._html_csp = html_csp(asset_origin)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -143,19 +141,7 @@ class Instrumentation:
         return result
 
     def _record(self, environ: dict[str, Any], status: str, elapsed: float) -> None:
-        # werkzeug leaves the request object in the environ; its matched rule names the route.
-        req = environ.get("werkzeug.request")
-        rule = getattr(req, "url_rule", None)
-        endpoint = rule.rule if rule is not None else "unmatched"
-        key = (environ.get("REQUEST_METHOD", "?"), endpoint, status[:3])
-        counter = self._counters.get(key)
-        if counter is None:  # labelled children are cached
-            counter = self._counters.setdefault(key, REQUESTS.labels(*key))
-        counter.inc()
-        hist = self._histograms.get(endpoint)
-        if hist is None:
-            hist = self._histograms.setdefault(endpoint, LATENCY.labels(endpoint))
-        hist.observe(elapsed)
+        observe_request(environ, status, elapsed)
 
 
 def init_hooks(app: Flask) -> None:

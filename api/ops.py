@@ -1,9 +1,22 @@
-"""Operations endpoints: liveness, readiness, Prometheus metrics."""
+"""Operations endpoints (liveness, readiness, Prometheus metrics, the docs' own assets) and
+the metrics themselves.
+
+Under gunicorn every worker is its own process with its own counters, so a scrape that
+reached one worker would see a random share. prometheus_client's multiprocess mode keeps each
+worker's values in files under ``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py makes a fresh
+one per run) and ``/metrics`` sums them; without that variable (tests, ``flask run``) the
+process's own registry is served.
+"""
 
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Iterator
+import importlib.resources
+import os
+import threading
+import time
+from collections.abc import Iterable
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
@@ -11,55 +24,186 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
+    CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily
 from sqlalchemy import text
 
 from api.db import db
+from api.errors import Problem
 from virtcompat.migrations import heads
 
 blp = Blueprint("ops", __name__)
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# The route template ("/api/v1/boards/<key>"), never the raw path: one series per route, not
+# one per id a client tried. Requests that matched no route are labelled "unmatched".
+ROUTE = "virtcompat.route"
+UNMATCHED = "unmatched"
+
 REQUESTS = Counter(
-    "virtcompat_http_requests_total", "HTTP requests", ["method", "endpoint", "status"]
+    "virtcompat_http_requests_total",
+    "HTTP requests by route template, method and status",
+    ["method", "route", "status"],
 )
-LATENCY = Histogram("virtcompat_http_request_seconds", "HTTP request latency", ["endpoint"])
+LATENCY = Histogram(
+    "virtcompat_http_request_duration_seconds",
+    "Time from the WSGI call to the response headers, by route template and method",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+VERDICTS_TOTAL = Counter(
+    "virtcompat_verdicts_total",
+    "Capability verdicts answered by /compat (single and batch)",
+    ["capability", "status"],
+)
+PROBES = Counter("virtcompat_probes_total", "Probe reports accepted, new or replayed", ["outcome"])
+PROBE_VERDICTS = Counter(
+    "virtcompat_probe_verdicts_total",
+    "Capability verdicts of newly ingested probes",
+    ["capability", "status"],
+)
+FINDINGS = Counter(
+    "virtcompat_validation_findings_total",
+    "Domain-config validation findings by rule and severity",
+    ["rule", "severity"],
+)
+VALIDATIONS = Counter(
+    "virtcompat_validations_total", "Domain configs validated, by outcome", ["valid"]
+)
+# livesum: the figure of the workers alive now, summed; a dead worker's share is dropped by
+# gunicorn.conf.py's child_exit.
+POOL_CHECKED_OUT = Gauge(
+    "virtcompat_db_pool_checked_out",
+    "Database connections lent to requests right now",
+    multiprocess_mode="livesum",
+)
+POOL_CONNECTIONS = Gauge(
+    "virtcompat_db_pool_connections",
+    "Database connections open (idle in the pool or lent out)",
+    multiprocess_mode="livesum",
+)
+POOL_CHECKOUTS = Counter("virtcompat_db_pool_checkouts_total", "Connections taken from the pool")
+
+
+class _RequestMetrics:
+    """Labelled children cached per key: ``.labels()`` costs more than the increment."""
+
+    def __init__(self) -> None:
+        self._counters: dict[tuple[str, str, str], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
+
+    def observe(self, environ: dict[str, Any], status: str, elapsed: float) -> None:
+        method = environ.get("REQUEST_METHOD", "?")
+        route = environ.get(ROUTE, UNMATCHED)
+        key = (method, route, status[:3])
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters.setdefault(key, REQUESTS.labels(*key))
+        counter.inc()
+        hist = self._histograms.get((method, route))
+        if hist is None:
+            hist = self._histograms.setdefault((method, route), LATENCY.labels(method, route))
+        hist.observe(elapsed)
+
+
+observe_request = _RequestMetrics().observe
 
 
 class _VerdictCounts:
-    """Verdicts returned, by capability and status: plain counters exported through a
-    custom collector, because labelled prometheus children cost /compat's hot path."""
+    """/compat's verdict tally, kept as a plain in-process Counter and flushed into the
+    prometheus counter at each scrape and, under gunicorn, once a second by a thread.
+
+    Five labelled increments per answer would cost /compat's hot path several microseconds
+    in multiprocess mode (each one a locked write to a memory-mapped file); a dict increment
+    costs a tenth of that. A worker's share is at most a second late in a scrape.
+    """
+
+    INTERVAL = 1.0
 
     def __init__(self) -> None:
         self.counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._lock = threading.Lock()
+        self._pid = 0
 
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        family = CounterMetricFamily(
-            "virtcompat_verdicts", "Capability verdicts returned", labels=["capability", "status"]
-        )
-        for (cap, status), n in sorted(self.counts.items()):
-            family.add_metric([cap, status], n)
-        yield family
+    def add(self, statuses: Iterable[tuple[str, str]]) -> None:
+        counts = self.counts
+        for key in statuses:
+            counts[key] += 1
+        if self._pid != os.getpid():
+            self._start()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self.counts = self.counts, collections.Counter()
+        for (cap, status), n in pending.items():
+            VERDICTS_TOTAL.labels(cap, status).inc(n)
+
+    def _start(self) -> None:
+        # After a fork (each gunicorn worker) the parent's thread is gone: start our own.
+        self._pid = os.getpid()
+        if os.environ.get(MULTIPROC_ENV):
+            threading.Thread(target=self._run, name="verdict-metrics", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.INTERVAL)
+            self.flush()
 
 
 VERDICTS = _VerdictCounts()
-REGISTRY.register(VERDICTS)
 
 
 def count_verdicts(doc: dict[str, Any]) -> None:
-    count_statuses((cap, v["status"]) for cap, v in doc["capabilities"].items())
+    VERDICTS.add((cap, v["status"]) for cap, v in doc["capabilities"].items())
 
 
 def count_statuses(statuses: Iterable[tuple[str, str]]) -> None:
-    counts = VERDICTS.counts
-    for key in statuses:
-        counts[key] += 1
+    VERDICTS.add(statuses)
 
 
-PROBES = Counter("virtcompat_probes_total", "Probe reports accepted", ["outcome"])
+def count_probe(doc: dict[str, Any], created: bool) -> None:
+    PROBES.labels("created" if created else "replayed").inc()
+    if created:
+        for cap, verdict in (doc.get("capabilities") or {}).items():
+            if isinstance(verdict, dict) and "status" in verdict:
+                PROBE_VERDICTS.labels(cap, verdict["status"]).inc()
+
+
+def count_findings(valid: bool, findings: Iterable[dict[str, Any]]) -> None:
+    VALIDATIONS.labels("true" if valid else "false").inc()
+    for finding in findings:
+        FINDINGS.labels(finding["rule"], finding["severity"]).inc()
+
+
+def instrument_pool(engine: Any) -> None:
+    """Pool state from the pool's own events, so every worker reports its own pool."""
+    from sqlalchemy import event
+
+    event.listen(engine, "connect", lambda *_: POOL_CONNECTIONS.inc())
+    event.listen(engine, "close", lambda *_: POOL_CONNECTIONS.dec())
+    event.listen(engine, "checkout", _checked_out)
+    event.listen(engine, "checkin", lambda *_: POOL_CHECKED_OUT.dec())
+
+
+def _checked_out(*_: Any) -> None:
+    POOL_CHECKOUTS.inc()
+    POOL_CHECKED_OUT.inc()
+
+
+def _registry() -> Any:
+    if not os.environ.get(MULTIPROC_ENV):
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
 
 _HEADS: tuple[str, ...] | None = None
 
@@ -102,4 +246,31 @@ def readyz() -> tuple[Response, int]:
 
 @blp.get("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    VERDICTS.flush()
+    return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _swagger_ui_dist() -> Traversable:
+    # The pinned flask-swagger-ui wheel ships Swagger UI's release files (its dist/VERSION
+    # names the Swagger UI version); only those files are used, not its blueprint.
+    return importlib.resources.files("flask_swagger_ui") / "dist"
+
+
+# What /docs loads, and nothing else: no client-chosen path reaches the filesystem.
+DOCS_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+}
+DOCS_ASSETS_URL = "/docs/assets/"
+
+
+@blp.get(DOCS_ASSETS_URL + "<name>")
+def docs_asset(name: str) -> Response:
+    mimetype = DOCS_ASSETS.get(name)
+    if mimetype is None:
+        raise Problem(404, f"no docs asset {name!r}")
+    resp = Response((_swagger_ui_dist() / name).read_bytes(), mimetype=mimetype)
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 86400
+    return resp

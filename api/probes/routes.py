@@ -17,7 +17,7 @@ from api.compat.routes import invalidate_snapshot, snapshot
 from api.converters import fits_id
 from api.db import db
 from api.errors import Problem, validation_problem
-from api.ops import PROBES
+from api.ops import count_probe
 from virtcompat.ingest import (
     DeleteTokenMismatch,
     IdempotencyConflict,
@@ -168,7 +168,7 @@ class Probes(MethodView):
         result = _ingest_with_retry(payload, key)
         if result.created and result.probe.contributions:
             invalidate_snapshot()
-        PROBES.labels("created" if result.created else "replayed").inc()
+        count_probe(result.probe.diagnosis or {}, result.created)
         body = _dump(result.probe, facts=False, delete_token=result.delete_token)
         resp = Response(
             json.dumps(body), status=201 if result.created else 200, mimetype="application/json"

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.compat.routes import snapshot
 from api.errors import Problem, validation_problem
+from api.ops import count_findings
 from api.probes.routes import probe_for_caller
 from virtcompat.capability import CAPABILITIES, Capability, Status
 from virtcompat.domain.safexml import UnsafeXml
@@ -183,6 +184,8 @@ def _respond(
         raise Problem(
             422, str(exc), errors=[{"field": "xen_version", "message": str(exc)}]
         ) from None
+    doc = result.as_dict()
+    count_findings(doc["valid"], doc["findings"])
     best = request.accept_mimetypes.best_match(["application/json", SARIF])
     if (
         best == SARIF
@@ -190,7 +193,6 @@ def _respond(
     ):
         name = "domain.xml" if result.format == "libvirt" else "domain.cfg"
         return Response(json.dumps(to_sarif(result, name)), mimetype=SARIF)
-    doc = result.as_dict()
     doc["target"] = (
         {**summary, "capabilities": {k: v.status.value for k, v in host.items()}}
         if host is not None
