@@ -184,6 +184,7 @@ class Chipset(Timestamped, Base):
     iommu_location: Mapped[IommuLocation] = mapped_column(
         _enum(IommuLocation, "iommu_location"), default=IommuLocation.UNKNOWN
     )
+    curated: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
     vendor: Mapped[Vendor] = relationship(lazy="joined")
     pci_ids: Mapped[list[ChipsetPciId]] = relationship(
@@ -219,6 +220,21 @@ class Cpu(Timestamped, Base):
     family: Mapped[int | None] = mapped_column(Integer)
     model: Mapped[int | None] = mapped_column(Integer)
     microarchitecture: Mapped[str | None] = mapped_column(String(100))
+    # Identity from the bulk sources: ARK's processor number ("i5-12400", "9350"), the code
+    # name as the source spells it, and the canonical slug of virtcompat.microarch.
+    processor_number: Mapped[str | None] = mapped_column(String(60), index=True)
+    code_name: Mapped[str | None] = mapped_column(String(100))
+    microarch: Mapped[str | None] = mapped_column(String(40), index=True)
+    stepping: Mapped[int | None] = mapped_column(Integer)
+    launch_year: Mapped[int | None] = mapped_column(Integer)
+    launch_quarter: Mapped[str | None] = mapped_column(String(8))  # "Q1'22"
+    segment: Mapped[str | None] = mapped_column(String(40))
+    socket: Mapped[str | None] = mapped_column(String(200))
+    # "ia64" for Itanium: ARK's "VT-x" line there is VT-i, and x86 guests cannot run.
+    isa: Mapped[str] = mapped_column(String(8), default="x86", server_default="x86")
+    # Curated rows (seed/, the API) are never changed by an importer: a disagreeing import
+    # becomes a conflict note beside them. Importer-created rows are not curated.
+    curated: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     vtx: Mapped[Tri] = mapped_column(_enum(Tri, "vtx"), default=Tri.UNKNOWN)
     vtd: Mapped[Tri] = mapped_column(_enum(Tri, "vtd"), default=Tri.UNKNOWN)
     slat: Mapped[Tri] = mapped_column(_enum(Tri, "slat"), default=Tri.UNKNOWN)
@@ -263,6 +279,7 @@ class Board(Timestamped, Base):
     model: Mapped[str] = mapped_column(String(200))
     # What the board's documentation/reports say of VT-d on this board as a whole.
     vtd_status: Mapped[str] = mapped_column(String(20), default="unknown")
+    curated: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
     vendor: Mapped[Vendor] = relationship(lazy="joined")
     chipset: Mapped[Chipset | None] = relationship(lazy="joined")
@@ -387,6 +404,42 @@ class Citation(Base):
     )
 
     source: Mapped[Source] = relationship(lazy="joined")
+
+
+class SourceFile(Base):
+    """A bulk source file an importer read, by content hash: an unchanged file is skipped."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # the importer: ark, codenames, qubes-hcl…
+    name: Mapped[str] = mapped_column(String(300))  # path relative to the import root
+    sha256: Mapped[str] = mapped_column(String(64))
+    exported: Mapped[str | None] = mapped_column(String(40))  # the file's own date, if any
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_utcnow, server_default=func.now()
+    )
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Observation(Base):
+    """What one machine report (a Qubes HCL report) saw on a board with one BIOS release.
+
+    Observations are evidence counted per board x BIOS release, like probes, and never
+    become spec facts. ``record`` is the report's own link.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("source_id", "record", "capability"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    bios_version: Mapped[str] = mapped_column(String(100), default="")
+    capability: Mapped[str] = mapped_column(String(20))  # hvm | vtd | slat | irq_remap
+    observed: Mapped[Tri] = mapped_column(_enum(Tri, "observed"))
+    record: Mapped[str] = mapped_column(String(500))
 
 
 class ApiToken(Base):

@@ -30,6 +30,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from virtcompat import microarch
 from virtcompat.catalog import bump_version, catalog_version
 from virtcompat.models import (
     BiosRelease,
@@ -221,6 +222,7 @@ class CpuSpec:
     steppings: tuple[SteppingSpec, ...]
     sources: tuple[CiteSpec, ...]
     notes: tuple[NoteSpec, ...]
+    processor_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +455,7 @@ class CpuSchema(_StrictSchema):
     family = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
     model = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
     microarchitecture = _text(100, required=False)
+    processor_number = _text(60, required=False)
     vtx = _choice(_values(Tri))
     vtd = _choice(_values(Tri))
     slat = _choice(_values(Tri))
@@ -825,6 +828,7 @@ class _Loader:
         self.cpus: dict[str, Cpu] = {}
         self.boards: dict[str, Board] = {}
         self.notes: dict[str, Note] = {}
+        self.seed_source_slugs: set[str] = set()
         # (subject kind, subject id) -> desired citations, filled while rows are upserted
         self.wanted_cites: list[tuple[_Subject, Sequence[CiteSpec]]] = []
 
@@ -869,6 +873,7 @@ class _Loader:
         self.boards = {x.slug: x for x in s.scalars(select(Board))}
         self.notes = {x.slug: x for x in s.scalars(select(Note))}
 
+        self.seed_source_slugs = {src.slug for src in data.sources}
         for src in data.sources:
             self.upsert(
                 "sources",
@@ -965,6 +970,7 @@ class _Loader:
                 "family": c.family,
                 "model": c.model,
                 "microarchitecture": c.microarchitecture,
+                **_cpu_identity(c),
                 "vtx": Tri(c.vtx),
                 "vtd": Tri(c.vtd),
                 "slat": Tri(c.slat),
@@ -1031,6 +1037,7 @@ class _Loader:
 
     def load_citations(self) -> None:
         have: dict[_Subject, list[Citation]] = {}
+        seed_sources = {self.sources[slug].id for slug in self.seed_source_slugs}
         for cit in self.session.scalars(select(Citation)):
             have.setdefault(_citation_subject(cit), []).append(cit)
         for subject, cites in self.wanted_cites:
@@ -1039,7 +1046,8 @@ class _Loader:
                 (self.sources[c.source].id, Confidence(c.confidence).value, c.field, c.claim)
                 for c in cites
             ]
-            old = have.get(subject, [])
+            # Importers cite their own sources on seed rows; those are not the seed's to drop.
+            old = [c for c in have.get(subject, []) if c.source_id in seed_sources]
             current: list[_CiteKey] = [
                 (c.source_id, Confidence(c.confidence).value, c.field, c.claim) for c in old
             ]
@@ -1060,6 +1068,34 @@ class _Loader:
                     )
                 )
             self.count("citations", "created", len(wanted))
+
+
+_PAREN = re.compile(r"^(.*?)\s*\((.*)\)\s*$")
+
+
+def _cpu_identity(c: CpuSpec) -> dict[str, object]:
+    """Identity columns a seed row implies: the processor number is the brand's last word
+    unless given, the microarchitecture comes from the CPUID signature (or else from the
+    code name the seed writes, "Penryn (Yorkfield)"), and every seed CPU is x86."""
+    number = c.processor_number
+    if number is None:
+        last = c.brand.split()[-1]
+        number = last if any(ch.isdigit() for ch in last) else None
+    code_name = c.microarchitecture
+    ma = microarch.from_cpuid(c.vendor, c.family, c.model)
+    if ma is None and code_name:
+        m = _PAREN.match(code_name)
+        parts = [m.group(2), m.group(1)] if m else [code_name]
+        for part in parts:
+            ma = microarch.from_code_name(part, microarch.vendor_key(c.vendor) or "")
+            if ma is not None:
+                break
+    return {
+        "processor_number": number,
+        "code_name": code_name,
+        "microarch": ma.slug if ma else None,
+        "isa": ma.isa if ma else "x86",
+    }
 
 
 def _citation_subject(c: Citation) -> _Subject:

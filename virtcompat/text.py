@@ -21,6 +21,12 @@ def normalize_name(s: str) -> str:
     return _SEPARATORS.sub(" ", folded).strip()
 
 
+def processor_number_key(number: str) -> str:
+    """Fold a processor number to its lookup key: "i5-12400", "I5 12400" and "i512400"
+    match, as do ARK's "E5-2440V2" and the common "E5-2440 v2"."""
+    return normalize_name(number).replace(" ", "")
+
+
 _MAX_ID_DIGITS = 18  # fits a signed 64-bit integer column on every backend
 
 

@@ -122,6 +122,18 @@ class CpuSchema(Schema):
     family = fields.Integer(allow_none=True)
     model = fields.Integer(allow_none=True)
     microarchitecture = fields.String(allow_none=True)
+    processor_number = fields.String(allow_none=True)
+    code_name = fields.String(allow_none=True)
+    microarch = fields.String(
+        allow_none=True, metadata={"description": "canonical microarchitecture slug"}
+    )
+    stepping = fields.Integer(allow_none=True)
+    launch_year = fields.Integer(allow_none=True)
+    launch_quarter = fields.String(allow_none=True, metadata={"example": "Q1'22"})
+    segment = fields.String(allow_none=True)
+    socket = fields.String(allow_none=True)
+    isa = fields.String(metadata={"description": "x86, or ia64 for Itanium (VT-i)"})
+    curated = fields.Boolean(metadata={"description": "false for rows created by a bulk importer"})
     vtx = fields.String()
     vtd = fields.String()
     slat = fields.String()

@@ -27,9 +27,12 @@ from virtcompat.models import (
     Cpu,
     EvidenceCount,
     Note,
+    Observation,
+    Source,
+    Tri,
     Vendor,
 )
-from virtcompat.text import normalize_name
+from virtcompat.text import normalize_name, processor_number_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,17 @@ class CpuSpec:
     steppings: tuple[SteppingSpec, ...]
     cites: tuple[Cite, ...]
     notes: tuple[NoteSpec, ...]
+    # Identity (virtcompat.microarch): ``microarch`` is its slug, ``isa`` "x86" or "ia64".
+    processor_number: str | None = None
+    code_name: str | None = None
+    microarch: str | None = None
+    stepping: int | None = None
+    launch_year: int | None = None
+    launch_quarter: str | None = None  # "Q1'22"
+    segment: str | None = None
+    socket: str | None = None
+    isa: str = "x86"
+    curated: bool = True
 
     def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
         return _cite_evidence(self.cites, f"cpu:{self.slug}", fields)
@@ -149,6 +163,39 @@ class EvidenceTally:
     contradict: int
 
 
+@dataclass(frozen=True, slots=True)
+class ReportTally:
+    """Machine reports (Qubes HCL) on one board x BIOS release for one capability.
+
+    ``saw`` counts reports that observed the capability active, ``missed`` those that did
+    not; ``links`` are the reports' own links, to cite. Observations, never spec facts.
+    """
+
+    capability: str  # hvm | vtd | slat | irq_remap
+    bios_version: str
+    saw: int
+    missed: int
+    source_slug: str
+    source_title: str
+    links: tuple[str, ...]
+
+    def evidence(self, board_slug: str) -> Evidence:
+        where = f"BIOS {self.bios_version}" if self.bios_version else "an unnamed BIOS"
+        parts = []
+        if self.saw:
+            parts.append(f"{self.saw} report{'s' if self.saw != 1 else ''} on {where} saw it")
+        if self.missed:
+            parts.append(
+                f"{self.missed} report{'s' if self.missed != 1 else ''} on {where} did not"
+            )
+        links = " ".join(f"<{u}>" for u in self.links[:5])
+        return Evidence(
+            kind="probe",
+            id=f"report:{board_slug}:{self.bios_version or '*'}:{self.capability}",
+            source=f"{self.source_title}: {'; '.join(parts)} {links}".strip(),
+        )
+
+
 def _cite_evidence(
     cites: tuple[Cite, ...], row: str, fields: tuple[str, ...]
 ) -> tuple[Evidence, ...]:
@@ -174,6 +221,10 @@ class Snapshot:
     chipset_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cpu_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     board_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # processor_number_key(ARK processor number) -> CPU slugs ("920" may name two parts)
+    cpus_by_number: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # board id -> machine-report tallies per BIOS release and capability
+    reports: Mapping[int, tuple[ReportTally, ...]] = field(default_factory=dict)
 
 
 def _cite(c: Citation) -> Cite:
@@ -241,6 +292,7 @@ def load_snapshot(session: Session) -> Snapshot:
 
     cpus: dict[str, CpuSpec] = {}
     cpu_names: dict[str, list[str]] = defaultdict(list)
+    cpus_by_number: dict[str, list[str]] = defaultdict(list)
     for cpu in session.scalars(select(Cpu).options(selectinload(Cpu.steppings))).unique():
         cpus[cpu.slug] = CpuSpec(
             id=cpu.id,
@@ -259,9 +311,21 @@ def load_snapshot(session: Session) -> Snapshot:
             ),
             cites=tuple(cites[("cpu", cpu.id)]),
             notes=tuple(notes[("cpu", cpu.id)]),
+            processor_number=cpu.processor_number,
+            code_name=cpu.code_name,
+            microarch=cpu.microarch,
+            stepping=cpu.stepping,
+            launch_year=cpu.launch_year,
+            launch_quarter=cpu.launch_quarter,
+            segment=cpu.segment,
+            socket=cpu.socket,
+            isa=cpu.isa,
+            curated=cpu.curated,
         )
         for name in (cpu.brand, cpu.slug, f"{cpu.vendor.name} {cpu.brand}"):
             _add(cpu_names, normalize_name(name), cpu.slug)
+        if cpu.processor_number:
+            _add(cpus_by_number, processor_number_key(cpu.processor_number), cpu.slug)
 
     boards: dict[str, BoardSpec] = {}
     board_names: dict[str, list[str]] = defaultdict(list)
@@ -305,6 +369,8 @@ def load_snapshot(session: Session) -> Snapshot:
 
     return Snapshot(
         version=version,
+        cpus_by_number={k: tuple(v) for k, v in cpus_by_number.items()},
+        reports=_report_tallies(session),
         chipsets=chipsets,
         cpus=cpus,
         boards=boards,
@@ -315,6 +381,33 @@ def load_snapshot(session: Session) -> Snapshot:
         cpu_names={k: tuple(v) for k, v in cpu_names.items()},
         board_names={k: tuple(v) for k, v in board_names.items()},
     )
+
+
+def _report_tallies(session: Session) -> dict[int, tuple[ReportTally, ...]]:
+    acc: dict[tuple[int, str, str, int], tuple[list[int], list[str]]] = {}
+    sources: dict[int, tuple[str, str]] = {}
+    stmt = select(
+        Observation.board_id,
+        Observation.bios_version,
+        Observation.capability,
+        Observation.source_id,
+        Observation.observed,
+        Observation.record,
+    ).order_by(Observation.id)
+    for board_id, bios, cap, source_id, observed, record in session.execute(stmt):
+        counts, links = acc.setdefault((board_id, bios, cap, source_id), ([0, 0], []))
+        counts[0 if observed == Tri.YES else 1] += 1
+        links.append(record)
+    if acc:
+        for s in session.scalars(select(Source).where(Source.id.in_({k[3] for k in acc}))):
+            sources[s.id] = (s.slug, s.title)
+    out: dict[int, list[ReportTally]] = defaultdict(list)
+    for (board_id, bios, cap, source_id), (counts, links) in acc.items():
+        slug, title = sources.get(source_id, ("", ""))
+        out[board_id].append(
+            ReportTally(cap, bios, counts[0], counts[1], slug, title, tuple(links))
+        )
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _add(index: dict[str, list[str]], key: str, slug: str) -> None:
