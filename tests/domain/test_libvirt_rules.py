@@ -106,3 +106,16 @@ def test_open_vnc_without_password_keeps_the_xl_rule_id() -> None:
 def test_auto_detects_a_domain_document() -> None:
     assert validate_config(_doc(), fmt="auto").format == "libvirt"
     assert validate_config("name = 'x'\n", fmt="auto").format in ("xl", "xm")
+
+
+def test_sarif_describes_dom_rules_too() -> None:
+    from virtcompat.xen.sarif import to_sarif
+
+    devices = "    <controller type='usb' model='none'/>\n    <input type='tablet' bus='usb'/>\n"
+    log = to_sarif(validate_config(_doc(devices=devices), fmt="libvirt"), "g.xml")
+    run = log["runs"][0]
+    ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "DOM-USB-001" in ids
+    usb = next(r for r in run["results"] if r["ruleId"] == "DOM-USB-001")
+    assert ids[usb["ruleIndex"]] == "DOM-USB-001"
+    assert run["tool"]["driver"]["informationUri"] == "https://libvirt.org/formatdomain.html"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 MASK = "***"
 
@@ -25,6 +26,9 @@ _FIELD_RE = re.compile(
 _MIN_LITERAL = 4
 
 
+# Asked for every key of every config, mostly the same few hundred option names; bounded so
+# a flood of distinct keys cannot grow it.
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(m in lowered for m in _SECRET_MARKERS)

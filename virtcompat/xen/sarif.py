@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from virtcompat.rules.registry import Rule
+from virtcompat.rules.registry import Rule, get_rule
 from virtcompat.xen.findings import Finding, ValidationResult
-from virtcompat.xen.rules import XEN_RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_INFO_URI = {
+    "xl": "https://xenbits.xen.org/docs/unstable/man/xl.cfg.5.html",
+    "libvirt": "https://libvirt.org/formatdomain.html",
+}
 
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
@@ -61,7 +64,8 @@ def _result(finding: Finding, index: int, artifact_uri: str) -> dict[str, Any]:
 def to_sarif(result: ValidationResult, artifact_uri: str = "domain.cfg") -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run: the validator as tool, one result per finding."""
     cited = sorted({f.rule for f in result.findings})
-    rules = [XEN_RULES[rule_id] for rule_id in cited if rule_id in XEN_RULES]
+    # XEN-* and DOM-* alike: every finding names a registered rule.
+    rules = [r for r in (get_rule(rule_id) for rule_id in cited) if r is not None]
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = [_result(f, index.get(f.rule, -1), artifact_uri) for f in result.findings]
     return {
@@ -72,7 +76,7 @@ def to_sarif(result: ValidationResult, artifact_uri: str = "domain.cfg") -> dict
                 "tool": {
                     "driver": {
                         "name": "virtcompat-xen-validate",
-                        "informationUri": "https://xenbits.xen.org/docs/unstable/man/xl.cfg.5.html",
+                        "informationUri": _INFO_URI.get(result.format, _INFO_URI["xl"]),
                         "rules": [_rule_descriptor(rule) for rule in rules],
                     }
                 },

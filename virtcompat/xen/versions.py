@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Bounded quantifiers only: the pattern is linear on any input (and input is capped first).
 _VERSION_RE = re.compile(
@@ -38,6 +39,13 @@ def parse_version(text: str) -> XenVersion:
     """Parse a Xen version; raise ``ValueError`` for anything that is not one."""
     if not isinstance(text, str) or len(text) > 48:
         raise ValueError(f"not a Xen version: {text!r}")
+    return _parse_version(text)
+
+
+# Rules compare against the same few release strings ("4.13", "3.4") on every config, and
+# callers send a handful of versions: parse each once. Errors are not cached (they raise).
+@lru_cache(maxsize=256)
+def _parse_version(text: str) -> XenVersion:
     stripped = text.strip()
     m = _VERSION_RE.fullmatch(stripped)
     if m is None:
