@@ -1,0 +1,107 @@
+"""XEN-LIFE-*: on_poweroff/on_reboot/on_crash actions and the seed's paused.
+
+``paused`` has no libvirt domain XML equivalent: it is ``virsh start --paused`` (or
+``xl create -p``), a property of starting the guest, not of the domain."""
+
+from __future__ import annotations
+
+from virtcompat.xen.context import Ctx
+from virtcompat.xen.rules._base import INFO, E, W, _rule
+
+LIFE_ACTION = _rule(
+    "XEN-LIFE-001",
+    "on_poweroff/on_reboot/on_crash actions",
+    E,
+    "xm accepts destroy, restart, preserve, rename-restart, and coredump-destroy/"
+    "coredump-restart for on_crash only ('Invalid event handling mode'); xl accepts all of "
+    "them plus soft-reset for every event ('Unknown on_crash action \"%s\" specified').",
+    "C34",
+    "XC34",
+    "XP",
+)
+
+
+LIFE_DEFAULTS = _rule(
+    "XEN-LIFE-002",
+    "on_crash default differs between xm and xl",
+    INFO,
+    "Without on_crash, xm restarts a crashed guest while xl destroys it: moving the config "
+    "to xl silently changes crash behaviour.",
+    "XC34",
+    "XP",
+    fix="set on_crash explicitly",
+)
+
+
+LIFE_PAUSED = _rule(
+    "XEN-LIFE-003",
+    "paused is honoured by xm only",
+    W,
+    "paused is an xm command-line option (-p) that a config file may also set, because "
+    "Opts.load copies every local into the options. xl has no paused key and ignores it: "
+    "use 'xl create -p'. (The 2009 blog documents paused=1 for xm 3.4.)",
+    "O34",
+    "C34",
+    "XP",
+    "blog",
+    fix="xl create -p CONFIG",
+)
+
+
+_XM_ACTIONS = ("destroy", "restart", "preserve", "rename-restart")
+
+
+_XM_CRASH_ACTIONS = _XM_ACTIONS + ("coredump-destroy", "coredump-restart")
+
+
+_XL_ACTIONS = _XM_CRASH_ACTIONS + ("soft-reset",)
+
+
+def check_lifecycle(ctx: Ctx) -> None:
+    """XEN-LIFE-001/002: on_* actions per toolstack; the on_crash default differs."""
+    events: tuple[str, ...] = ("on_poweroff", "on_reboot", "on_crash")
+    if ctx.xl:
+        events += ("on_watchdog", "on_soft_reset")
+    for key in events:
+        action = ctx.str_of(key)
+        if action is None:
+            continue
+        allowed: tuple[str, ...] = _XL_ACTIONS
+        if ctx.xm:
+            allowed = _XM_CRASH_ACTIONS if key == "on_crash" else _XM_ACTIONS
+        if action in allowed:
+            continue
+        if ctx.xm and action in _XM_CRASH_ACTIONS:
+            msg = f"{key} = {action!r}: coredump actions are only valid for on_crash in xm"
+        elif ctx.xm:
+            msg = f"{key} = {action!r}: Invalid event handling mode"
+        else:
+            msg = f'Unknown {key} action "{action}" specified'
+        ctx.add(LIFE_ACTION, msg, key=key, hint="one of " + ", ".join(allowed))
+    if ctx.xm and not ctx.has("on_crash"):
+        ctx.add(
+            LIFE_DEFAULTS,
+            "on_crash is not set: xm restarts a crashed guest, xl would destroy it",
+            hint="on_crash = 'restart' keeps xm's behaviour under xl too",
+        )
+
+
+def check_paused(ctx: Ctx) -> None:
+    """XEN-LIFE-003: paused works in an xm config (Opts.load) but is not an xl key."""
+    if not ctx.has("paused"):
+        return
+    if ctx.xl:
+        ctx.add(
+            LIFE_PAUSED,
+            "paused is not an xl config key and is ignored",
+            key="paused",
+            hint="start it paused with 'xl create -p CONFIG'",
+        )
+    elif ctx.truthy("paused"):
+        ctx.add(
+            LIFE_PAUSED,
+            "paused = 1 is honoured by xm create (as -p); xl would ignore it",
+            key="paused",
+            severity=INFO,
+            hint="with xl use 'xl create -p CONFIG'",
+        )

@@ -1,0 +1,55 @@
+"""XEN-MEM-*: memory and maxmem (and populate-on-demand)."""
+
+from __future__ import annotations
+
+from virtcompat.xen.context import Ctx
+from virtcompat.xen.rules._base import E, W, _rule
+
+MEM_RANGE = _rule(
+    "XEN-MEM-001",
+    "memory and maxmem",
+    E,
+    "memory must be positive and not above maxmem. xend: 'Invalid Configuration: "
+    "memory_dynamic_max must be less than or equal to memory_static_max'.",
+    "XC34",
+    "XLCFG",
+)
+
+
+MEM_POD = _rule(
+    "XEN-MEM-002",
+    "HVM memory < maxmem starts pre-ballooned (PoD)",
+    W,
+    "xl starts an HVM guest with memory < maxmem in populate-on-demand mode: the guest must "
+    "run a balloon driver early or it crashes, and PoD cannot be combined with passthrough.",
+    "XLCFG",
+    "LC",
+)
+
+
+def check_memory(ctx: Ctx) -> None:
+    """XEN-MEM-001/002: memory > 0, maxmem >= memory; xl HVM memory < maxmem means PoD."""
+    mem = ctx.int_of("memory")
+    maxmem = ctx.int_of("maxmem")
+    if mem is not None and mem <= 0:
+        ctx.add(MEM_RANGE, f"memory = {mem}: must be a positive number of MiB", key="memory")
+        return
+    if maxmem is None:
+        return
+    effective = mem if mem is not None else (128 if ctx.xm else 32)
+    if maxmem < effective:
+        msg = (
+            "Invalid Configuration: memory_dynamic_max must be less than or equal to "
+            "memory_static_max"
+            if ctx.xm
+            else "maxmem must not be below memory (xl.cfg)"
+        )
+        ctx.add(MEM_RANGE, f"maxmem = {maxmem} < memory = {effective}: {msg}", key="maxmem")
+    elif ctx.xl and ctx.guest == "hvm" and maxmem > effective:
+        ctx.add(
+            MEM_POD,
+            f"memory = {effective} < maxmem = {maxmem}: the HVM guest starts pre-ballooned "
+            "(populate-on-demand) and needs a balloon driver early in boot",
+            key="maxmem",
+            hint="set memory = maxmem unless the guest has a balloon driver",
+        )

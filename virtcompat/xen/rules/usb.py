@@ -1,0 +1,166 @@
+"""XEN-USB-*: the seed's usb and usbdevice (tablet over mouse), usbversion."""
+
+from __future__ import annotations
+
+import re
+
+from virtcompat.xen.context import Ctx
+from virtcompat.xen.rules._base import INFO, E, W, _rule
+from virtcompat.xen.syntax import ListValue, Scalar
+
+USB_PV = _rule(
+    "XEN-USB-001",
+    "usb/usbdevice need an HVM guest",
+    W,
+    "usb and usbdevice configure qemu's emulated USB, so they only exist for HVM guests (the "
+    "blog lists them as HVM-only); a PV guest silently gets nothing (use PVUSB usbctrl/usbdev "
+    "in xl).",
+    "C34",
+    "XP",
+    "blog",
+)
+
+
+USB_IMPLICIT = _rule(
+    "XEN-USB-002",
+    "usbdevice without usb=1",
+    W,
+    "xl.cfg says 'The USB bus must also be enabled using usb=1'. In practice qemu-dm's "
+    "-usbdevice sets usb_enabled (3.2 ioemu vl.c) and libxl adds -usb itself, so it works; "
+    "say usb=1 for clarity and portability.",
+    "XLCFG",
+    "LDM",
+)
+
+
+USB_DEVICE = _rule(
+    "XEN-USB-003",
+    "usbdevice value",
+    E,
+    "usbdevice takes tablet (an absolute pointer that follows the VNC cursor: the blog "
+    "recommends it over mouse), mouse, keyboard, host:BUS.ADDR, host:VID:PID or the old "
+    "qemu-dm disk:PATH. xm takes one string; xl also a list, since 4.3. libvirt maps only "
+    "tablet, mouse and keyboard. The full set depends on the qemu build.",
+    "EX34",
+    "XLCFG",
+    "LV",
+    "blog",
+)
+
+
+USB_VERSION = _rule(
+    "XEN-USB-004",
+    "usbversion conflicts",
+    E,
+    "libxl refuses usbversion or spiceusbredirection together with usb/usbdevice, and "
+    "usbversion must be 1, 2 or 3.",
+    "LC",
+    "LDM",
+)
+
+
+_USB_HOST_BUSADDR = re.compile(r"host:\d{1,3}\.\d{1,3}")
+
+
+_USB_HOST_VIDPID = re.compile(r"host:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}")
+
+
+def check_usb(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bottom
+    """XEN-USB-001..004: usb/usbdevice are HVM-only; value syntax; tablet over mouse."""
+    usb = ctx.truthy("usb")
+    devices = [d for d in ctx.strings("usbdevice") if d.text]
+    device_set = bool(devices)
+    if ctx.guest == "pv":
+        if usb:
+            ctx.add(
+                USB_PV,
+                "usb = 1 does nothing for a PV guest (emulated USB is HVM-only)",
+                key="usb",
+                hint="PV guests use PVUSB (xl usbctrl/usbdev)",
+            )
+        if devices:
+            ctx.add(
+                USB_PV,
+                "usbdevice does nothing for a PV guest (emulated USB is HVM-only)",
+                key="usbdevice",
+            )
+    if ctx.guest == "hvm" and devices and not usb:
+        ctx.add(
+            USB_IMPLICIT,
+            "usbdevice without usb = 1: documented as required; qemu-dm and libxl enable the "
+            "USB bus implicitly",
+            key="usbdevice",
+            hint="add usb = 1",
+        )
+    value = ctx.value("usbdevice")
+    if isinstance(value, ListValue):
+        if ctx.xm:
+            ctx.add(
+                USB_DEVICE,
+                "usbdevice takes a single string in xm (libvirt's xen-xm too)",
+                key="usbdevice",
+            )
+        elif ctx.version is not None and ctx.version.before("4.3"):
+            ctx.add(
+                USB_DEVICE,
+                f"a usbdevice list needs xl 4.3 or later (target {ctx.version})",
+                key="usbdevice",
+            )
+    for item in devices:
+        _check_usbdevice_value(ctx, item)
+    if ctx.xl:
+        version = ctx.int_of("usbversion")
+        if version is not None and not 1 <= version <= 3:
+            ctx.add(USB_VERSION, f"usbversion = {version}: must be 1, 2 or 3", key="usbversion")
+        for key in ("usbversion", "spiceusbredirection"):
+            if ctx.has(key) and (ctx.int_of(key) or 0) > 0 and (usb or device_set):
+                ctx.add(
+                    USB_VERSION,
+                    f"{key} cannot be combined with usb/usbdevice (libxl refuses it)",
+                    key=key,
+                )
+
+
+def _check_usbdevice_value(ctx: Ctx, item: Scalar) -> None:
+    text = item.text
+    if text in ("tablet", "keyboard"):
+        return
+    if text == "mouse":
+        ctx.add(
+            USB_DEVICE,
+            "usbdevice = 'mouse' emulates a relative pointer that drifts from the VNC cursor; "
+            "'tablet' gives an absolute pointer (recommended)",
+            key="usbdevice",
+            at=item,
+            severity=INFO,
+            hint="usbdevice = 'tablet'",
+        )
+        return
+    if text.startswith("host:"):
+        if _USB_HOST_BUSADDR.fullmatch(text) or _USB_HOST_VIDPID.fullmatch(text):
+            return
+        ctx.add(
+            USB_DEVICE,
+            f"usbdevice = {text!r}: host devices are host:BUS.ADDR or host:VID:PID (hex)",
+            key="usbdevice",
+            at=item,
+        )
+        return
+    if text.startswith("disk:"):
+        if ctx.xl:
+            ctx.add(
+                USB_DEVICE,
+                "usbdevice disk:... is an old qemu-dm form; qemu-xen may not accept it",
+                key="usbdevice",
+                at=item,
+                severity=INFO,
+            )
+        return
+    ctx.add(
+        USB_DEVICE,
+        f"usbdevice = {text!r} is not a known device (tablet, mouse, keyboard, host:..., "
+        "disk:...); the accepted set depends on the qemu build",
+        key="usbdevice",
+        at=item,
+        hint="usbdevice = 'tablet'",
+    )
