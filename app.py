@@ -12,6 +12,7 @@ from flask import Flask
 from flask.globals import request_ctx
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.contract import check_request
 from api.ops import ROUTE
 from virtcompat.config import Settings
 
@@ -60,14 +61,18 @@ class VirtcompatFlask(Flask):
     """Flask, minus a per-call coroutine check: none of our views or hooks is async, and
     ``ensure_sync`` runs inspect.iscoroutinefunction for every hook of every request; and
     leaving the matched route template in the WSGI environ for the metrics middleware (Flask
-    drops the request object from the environ before the middleware regains control)."""
+    drops the request object from the environ before the middleware regains control); and
+    holding each request to its OpenAPI operation (api/contract.py: body media type, query
+    parameters) before any view or argument parser misreads it."""
 
     _sync: dict[object, bool]
 
     def dispatch_request(self) -> Any:
-        rule = request_ctx.request.url_rule
+        req = request_ctx.request
+        rule = req.url_rule
         if rule is not None:
-            request_ctx.request.environ[ROUTE] = rule.rule
+            req.environ[ROUTE] = rule.rule
+            check_request(self, req, rule.endpoint)
         return super().dispatch_request()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:

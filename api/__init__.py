@@ -6,7 +6,7 @@ import http
 from typing import Any
 
 from flask import Flask, Response
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from api.errors import PROBLEM_MIME, problem_response
@@ -52,6 +52,12 @@ def init_api(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", None)
     app.config.setdefault("API_SPEC_OPTIONS", _spec_options())
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+    # One rule for unknown input everywhere: a query parameter or body field that the
+    # operation does not define is a 422 naming it. webargs would otherwise drop unknown
+    # query parameters silently (its per-location default) while rejecting unknown body
+    # fields; None defers to each schema's own Meta.unknown, which is RAISE unless a schema
+    # documents an open map.
+    Blueprint.ARGUMENTS_PARSER.unknown = None
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "scoped API token"}
     )

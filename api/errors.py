@@ -97,6 +97,9 @@ def problem_body(
     return body
 
 
+_NOT_AN_OBJECT = {"json": {"_schema": ["Invalid input type."]}}
+
+
 def problem_response(exc: HTTPException) -> Response:
     status = exc.code or 500
     extra: dict[str, Any] = {}
@@ -110,6 +113,11 @@ def problem_response(exc: HTTPException) -> Response:
         if exc.type_:
             extra["type"] = exc.type_
     data = getattr(exc, "data", None)
+    if isinstance(data, Mapping) and data.get("messages") == _NOT_AN_OBJECT:
+        # A JSON array or scalar where an object belongs: marshmallow's "_schema: Invalid
+        # input type" names no field; answer as the hand-parsed JSON endpoints do.
+        status, data = 400, None
+        detail = "The body is not a JSON object."
     if isinstance(data, Mapping) and "messages" in data:
         # webargs/marshmallow validation error: keep field paths ("json.items.3.board").
         errors = [

@@ -35,6 +35,27 @@ def paginate(
     session = db()
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    body = {"items": dump(rows), "total": total, "page": page, "per_page": per_page}
+    return body, {"Link": _links(page, per_page, total)}
+
+
+def paginate_items(
+    items: Sequence[dict[str, Any]], page: int, per_page: int, **extra: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The same contract over an in-memory list already in its stable order (the rule
+    registry, the Xen option catalogue); ``extra`` adds members beside ``items``."""
+    start = (page - 1) * per_page
+    body = {
+        "items": list(items[start : start + per_page]),
+        "total": len(items),
+        "page": page,
+        "per_page": per_page,
+        **extra,
+    }
+    return body, {"Link": _links(page, per_page, len(items))}
+
+
+def _links(page: int, per_page: int, total: int) -> str:
     last = max(1, -(-total // per_page))
     links = [
         f'<{_page_url(1, per_page)}>; rel="first"',
@@ -44,5 +65,4 @@ def paginate(
         links.append(f'<{_page_url(min(page - 1, last), per_page)}>; rel="prev"')
     if page < last:
         links.append(f'<{_page_url(page + 1, per_page)}>; rel="next"')
-    body = {"items": dump(rows), "total": total, "page": page, "per_page": per_page}
-    return body, {"Link": ", ".join(links)}
+    return ", ".join(links)

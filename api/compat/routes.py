@@ -15,7 +15,7 @@ from api.compat.schemas import (
     CompatResultSchema,
 )
 from api.db import db
-from api.errors import PROBLEM_MIME, problem_body
+from api.errors import PROBLEM_MIME, Problem, problem_body
 from api.ops import count_statuses, count_verdicts
 from api.schemas_common import ProblemSchema
 from virtcompat.engine.compat import CompatService, QueryError, clean_query, csv_rows
@@ -86,6 +86,7 @@ def _answer(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 _QUERY_ARGS = tuple(CompatQueryArgsSchema().fields)
+_KNOWN_ARGS = frozenset(_QUERY_ARGS)
 
 
 @blp.route("")
@@ -121,6 +122,14 @@ class Compat(MethodView):
         rendered = service.lookup_raw(snap, raw_query)
         if rendered is None:
             args = request.args
+            unknown = sorted(set(args) - _KNOWN_ARGS)
+            if unknown:  # checked on the uncached path only: only known queries are cached
+                raise Problem(
+                    422,
+                    "; ".join(f"query.{k}: Unknown field." for k in unknown),
+                    title="Invalid request",
+                    errors=[{"field": f"query.{k}", "message": "Unknown field."} for k in unknown],
+                )
             try:
                 rendered = service.render(snap, clean_query({k: args.get(k) for k in _QUERY_ARGS}))
             except (ResolveError, QueryError) as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 MAX_BATCH = 500
 
@@ -58,8 +60,24 @@ class CompatResultSchema(Schema):
 
 class CompatBatchSchema(Schema):
     items = fields.List(
-        fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH)
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH),
+        metadata={"description": "each item takes the query parameters of GET /compat"},
     )
+
+    @validates_schema
+    def known_item_fields(self, data: dict[str, Any], **_: Any) -> None:
+        # Items are free-form dicts for per-item error reporting, but a misspelt key
+        # ("cpu_model") must not be ignored silently any more than a misspelt parameter.
+        known = set(CompatQueryArgsSchema().fields)
+        unknown = {
+            i: {key: ["Unknown field."] for key in item if key not in known}
+            for i, item in enumerate(data.get("items", []))
+            if isinstance(item, dict) and not set(item) <= known
+        }
+        if unknown:
+            raise ValidationError({"items": unknown})
 
 
 class CompatBatchResultSchema(Schema):

@@ -9,6 +9,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.errors import Problem
+from api.listing import paginate_items
+from api.schemas_common import PageArgsSchema, PageSchema
 from virtcompat.rules import all_rules, get_rule, rules_version
 
 blp = Blueprint("rules", __name__, url_prefix="/api/v1/rules", description="The rule registry.")
@@ -24,13 +26,12 @@ class RuleSchema(Schema):
     sources = fields.List(fields.String())
 
 
-class RuleListSchema(Schema):
+class RuleListSchema(PageSchema):
     items = fields.List(fields.Nested(RuleSchema))
-    total = fields.Integer()
     rules_version = fields.String()
 
 
-class RuleQueryArgsSchema(Schema):
+class RuleQueryArgsSchema(PageArgsSchema):
     applies_to = fields.String(validate=validate.OneOf(["hardware", "domain-config"]))
 
 
@@ -38,12 +39,12 @@ class RuleQueryArgsSchema(Schema):
 class Rules(MethodView):
     @blp.arguments(RuleQueryArgsSchema, location="query")
     @blp.response(200, RuleListSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Every rule a verdict reason or a config finding can cite"""
         items = [r.as_dict() for r in all_rules()]
         if args.get("applies_to"):
             items = [r for r in items if r["applies_to"] == args["applies_to"]]
-        return {"items": items, "total": len(items), "rules_version": rules_version()}
+        return paginate_items(items, args["page"], args["per_page"], rules_version=rules_version())
 
 
 @blp.route("/<rule_id>")

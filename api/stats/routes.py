@@ -10,6 +10,8 @@ from marshmallow import Schema, fields, validate
 
 from api.compat.routes import compat_service, snapshot
 from api.db import db
+from api.listing import paginate_items
+from api.schemas_common import PageArgsSchema, PageSchema
 from virtcompat import stats
 from virtcompat.engine.compat import clean_query
 
@@ -21,7 +23,7 @@ blp = Blueprint(
 )
 
 
-class ProbeStatsArgsSchema(Schema):
+class ProbeStatsArgsSchema(PageArgsSchema):
     by = fields.String(load_default="all", validate=validate.OneOf(stats.DIMENSIONS))
 
 
@@ -31,13 +33,12 @@ class ProbeStatsItemSchema(Schema):
     capabilities = fields.Dict(metadata={"description": "capability -> {status: number of probes}"})
 
 
-class ProbeStatsSchema(Schema):
+class ProbeStatsSchema(PageSchema):
     by = fields.String()
     items = fields.List(fields.Nested(ProbeStatsItemSchema))
-    total = fields.Integer()
 
 
-class MatrixArgsSchema(Schema):
+class MatrixArgsSchema(PageArgsSchema):
     vendor = fields.String(validate=validate.Length(max=100))
     vtd = fields.String(
         validate=validate.OneOf(
@@ -54,9 +55,8 @@ class MatrixRowSchema(Schema):
     probes = fields.Dict(metadata={"description": "vtd confirm/contradict over all BIOSes"})
 
 
-class MatrixSchema(Schema):
+class MatrixSchema(PageSchema):
     items = fields.List(fields.Nested(MatrixRowSchema))
-    total = fields.Integer()
     catalog_version = fields.Integer()
 
 
@@ -64,10 +64,10 @@ class MatrixSchema(Schema):
 class ProbeStats(MethodView):
     @blp.arguments(ProbeStatsArgsSchema, location="query")
     @blp.response(200, ProbeStatsSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Probe verdict counts by month, CPU vendor, board vendor, chipset or board"""
         items = stats.probe_counts(db(), args["by"])
-        return {"by": args["by"], "items": items, "total": len(items)}
+        return paginate_items(items, args["page"], args["per_page"], by=args["by"])
 
 
 def _decided(verdict: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _decided(verdict: dict[str, Any]) -> dict[str, Any]:
 class SupportMatrix(MethodView):
     @blp.arguments(MatrixArgsSchema, location="query")
     @blp.response(200, MatrixSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """VT-d and passthrough verdict for every catalogue board, with probe evidence"""
         snap = snapshot()
         service = compat_service()
@@ -122,4 +122,4 @@ class SupportMatrix(MethodView):
                     },
                 }
             )
-        return {"items": rows, "total": len(rows), "catalog_version": snap.version}
+        return paginate_items(rows, args["page"], args["per_page"], catalog_version=snap.version)

@@ -12,8 +12,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.compat.routes import snapshot
 from api.errors import Problem, validation_problem
+from api.listing import paginate_items
 from api.ops import count_findings
 from api.probes.routes import probe_for_caller
+from api.schemas_common import PageArgsSchema, PageSchema
 from virtcompat.capability import CAPABILITIES, Capability, Status
 from virtcompat.domain.safexml import UnsafeXml
 from virtcompat.engine.compat import QueryError, clean_query
@@ -201,6 +203,10 @@ def _respond(
     return Response(json.dumps(doc), mimetype="application/json")
 
 
+_TEXT_QUERY_ARGS_ORDER = ("format", "xen_version", "board", "cpu", "bios", "chipset", "probe_id")
+_TEXT_QUERY_ARGS = frozenset(_TEXT_QUERY_ARGS_ORDER)
+
+
 @blp.route("/validate/domain-config")
 class ValidateDomainConfig(MethodView):
     @blp.doc(
@@ -219,7 +225,7 @@ class ValidateDomainConfig(MethodView):
                 "schema": {"type": "string"},
                 "description": "with a text/plain or XML body",
             }
-            for n in ("format", "xen_version", "board", "cpu", "bios", "chipset", "probe_id")
+            for n in _TEXT_QUERY_ARGS_ORDER
         ],
     )
     @blp.response(200, ValidationResultSchema)
@@ -233,6 +239,16 @@ class ValidateDomainConfig(MethodView):
         # A JSON-escaped config can be up to 6x its raw size; the raw size is checked after.
         request.max_content_length = current_app.config["CONFIG_MAX_BYTES"] * 6 + 65536
         mimetype = request.mimetype
+        unknown = sorted(set(request.args) - _TEXT_QUERY_ARGS)
+        if mimetype == "application/json":
+            unknown = sorted(request.args)  # a JSON body carries its own parameters
+        if unknown:
+            raise Problem(
+                422,
+                "; ".join(f"query.{k}: Unknown field." for k in unknown),
+                title="Invalid request",
+                errors=[{"field": f"query.{k}", "message": "Unknown field."} for k in unknown],
+            )
         if mimetype == "text/plain" or mimetype in XML_TYPES:
             args: dict[str, str] = dict(request.args.items())
             data: dict[str, Any] = {"config": ""}
@@ -265,21 +281,25 @@ class ValidateDomainConfig(MethodView):
         return _respond(loaded["config"], loaded["format"], loaded["xen_version"], loaded["target"])
 
 
-class XenOptionQueryArgsSchema(Schema):
+class XenOptionQueryArgsSchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=100))
+
+
+class XenOptionPageSchema(PageSchema):
+    items = fields.List(fields.Dict())
 
 
 @blp.route("/xen/options")
 class XenOptions(MethodView):
     @blp.arguments(XenOptionQueryArgsSchema, location="query")
-    @blp.response(200)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    @blp.response(200, XenOptionPageSchema)
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """The Xen option catalogue (xm 3.x and xl 4.x)"""
         items = [o.as_dict() for o in all_options()]
         q = (args.get("q") or "").lower()
         if q:
             items = [o for o in items if q in json.dumps(o).lower()]
-        return {"items": items, "total": len(items)}
+        return paginate_items(items, args["page"], args["per_page"])
 
 
 @blp.route("/xen/options/<name>")
