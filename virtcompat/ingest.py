@@ -47,7 +47,7 @@ from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build, judge
 from virtcompat.models import EvidenceCount, Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
-from virtcompat.probe.redact import scrub_artefacts, scrub_text
+from virtcompat.probe.redact import scrub_all, scrub_artefacts
 from virtcompat.rules.registry import rules_version
 from virtcompat.text import normalize_name
 
@@ -528,7 +528,7 @@ def _short(value: Any, limit: int) -> str | None:
 def _scrubbed(value: Any, limit: int, salt: str) -> str | None:
     # Free text from the envelope is stored too, so it is scrubbed like an artefact.
     short = _short(value, limit * 4)
-    return scrub_text(short, salt)[0][:limit] if short is not None else None
+    return scrub_all(short, salt)[:limit] if short is not None else None
 
 
 def may_access(probe: Probe, token_id: int, token_name: str, scopes: Sequence[str]) -> bool:
@@ -579,7 +579,7 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             probe.agent_name = _scrubbed(probe.agent_name, 100, salt)
             probe.agent_version = _scrubbed(probe.agent_version, 50, salt)
             probe.collected_at = _scrubbed(probe.collected_at, 64, salt)
-            probe.warnings = [scrub_text(w, salt)[0] for w in probe.warnings or []]
+            probe.warnings = [scrub_all(w, salt) for w in probe.warnings or []]
             obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
             _apply(session, probe.contributions, -1)
             stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)

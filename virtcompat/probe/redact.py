@@ -17,6 +17,7 @@ nested repetition, so the cost is linear in the text (a 4 MiB log takes well und
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ from virtcompat.probe.limits import ARTEFACT_ITEM_LIMITS, ARTEFACT_LIMITS, DEFAU
 __all__ = [
     "DMI_IDENTITY_KEYS",
     "RedactionReport",
+    "identity_kind",
     "placeholder",
     "scrub_artefacts",
+    "scrub_identifiers",
     "scrub_text",
 ]
 
@@ -45,6 +48,33 @@ DMI_IDENTITY_KEYS: dict[str, str] = {
 }
 
 _PLACEHOLDER_RE = re.compile(r"<redacted:[a-z_]{1,16}(?::[0-9a-f]{8})?>")
+
+_KEY_SEPARATORS_RE = re.compile(r"[\s\-_.:/]+")
+# "mac" as its own word or a word's start ("mac_plain", "eth0_mac", "macaddr"), never inside
+# one ("hmac", "dmac") nor "machine".
+_MAC_WORD_RE = re.compile(r"(?<![a-z])mac(?!hine)|hwaddr|lladdr")
+
+
+def identity_kind(key: str) -> str | None:
+    """The kind of identifier a field named ``key`` holds, by meaning rather than by list.
+
+    Every spelling of a serial, UUID, asset tag or MAC field: sysfs names (``product_serial``,
+    ``product_uuid``), dmidecode ``-s`` keywords (``system-serial-number``,
+    ``baseboard-asset-tag``, ``system-uuid``), dmidecode labels (``Serial Number``), and any
+    case, spacing, underscores or trailing spaces; ``sn``/``s/n`` alone mean a serial.
+    """
+    norm = _KEY_SEPARATORS_RE.sub("_", key.strip().lower()).strip("_")
+    if not norm:
+        return None
+    if "serial" in norm or norm in ("sn", "s_n", "s/n", "serialno"):
+        return "serial"
+    if "uuid" in norm or "guid" in norm:
+        return "uuid"
+    if "asset" in norm:
+        return "asset_tag"
+    if _MAC_WORD_RE.search(norm):
+        return "mac"
+    return None
 
 
 def placeholder(kind: str, value: str, salt: str | None) -> str:
@@ -246,6 +276,111 @@ def scrub_xl_info(text: str, salt: str | None) -> tuple[str, list[str]]:
     return _XL_HOST_RE.sub(host, text), kinds
 
 
+# --- identifiers by meaning (server side) -----------------------------------------------------
+# Spellings the agent's first pass (a copy of :func:`scrub_text`) does not know. The server
+# runs them after it, so a report from any agent, or none, is held to the same standard.
+
+# ``Product_Serial: X``, ``system-serial-number: X``, ``ID_SERIAL_SHORT=X``, ``Asset Tag: X``,
+# ``MAC Address: X``, ``sn : X`` (nvme id-ctrl) and, for "... number" keys only, a space alone:
+# lspci's ``Device Serial Number 00-1b-21-ff-ff-3a-4f-5f`` and nvme's ``serial number X``.
+# The key must start a word (``usbserial:`` and ``serial8250:`` are drivers, not fields).
+_ID_FIELD_RE = re.compile(
+    r"(?<![A-Za-z0-9<])(?<!redacted:)"
+    r"(?P<key>(?:serial|uuid|guid|asset[ _\-]?tag|mac[ _\-]?addr(?:ess)?|hw[ _\-]?addr)"
+    r"(?:[ _\-.]?(?:number|num|no|nr|short|id|string))?|sn(?=[ \t]{0,16}:))"
+    r"(?:(?P<sep>[ \t]{0,16}[:=][ \t]{0,8})|(?<=number)(?P<space>[ \t]{1,8}))"
+    r"(?![^\r\n]{0,64}\bdriver\b)(?P<val>[^\s<\"',;][^\r\n]{0,255})",
+    re.IGNORECASE,
+)
+
+# Cisco's dotted form ``001b.213a.4f5f``; not inside a longer dotted run (BIOS versions such
+# as ``CBQ4510H.86A.0061.2009.0324.1639`` hold three 4-digit groups too).
+_MAC_DOTTED_RE = re.compile(
+    r"(?<![0-9A-Za-z.:\-])(?P<val>[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
+    r"(?![0-9A-Za-z]|\.[0-9A-Za-z])"
+)
+
+# Twelve hex digits alone: a MAC without separators. Digits-only runs are too often plain
+# numbers (``max_idle_ns: 440795261668``) and count only after a MAC word; addresses keep
+# their ``0x`` (the ``x`` is a letter), and longer runs (addresses, hashes) never match.
+_MAC_BARE_RE = re.compile(r"(?<![0-9A-Za-z_.:\-/])(?P<val>[0-9A-Fa-f]{12})(?![0-9A-Za-z_:\-])")
+_MAC_CONTEXT_RE = re.compile(r"(?i)(?:mac|hwaddr|lladdr|ether|address)\W{0,3}$")
+
+# 32 hex digits alone: a UUID written without dashes (SMBIOS tools, ``/etc/machine-id``).
+_UUID_BARE_RE = re.compile(r"(?<![0-9A-Za-z_.:\-/])(?P<val>[0-9A-Fa-f]{32})(?![0-9A-Za-z_])")
+
+# ``/dev/disk/by-id/ata-Samsung_SSD_850_EVO_250GB_S2R6NX0H123456X``: udev names disks after
+# their model and serial (and ``wwn-0x...`` after their world-wide name).
+_DISK_BY_ID_RE = re.compile(r"(?P<pre>/dev/disk/by-id/)(?P<val>[^\s<\"',;]{1,200})")
+
+
+def scrub_all(text: str, salt: str | None) -> str:
+    """Both passes, for a free-text field outside the artefacts (agent name, warnings)."""
+    first, _ = scrub_text(text, salt)
+    return scrub_identifiers(first, salt)[0]
+
+
+def scrub_identifiers(text: str, salt: str | None) -> tuple[str, list[str]]:
+    """The server's second pass over text already through :func:`scrub_text`."""
+    kinds: list[str] = []
+
+    def field(m: re.Match[str]) -> str:
+        kind = identity_kind(m["key"]) or "serial"
+        sep = m["sep"] if m["sep"] is not None else m["space"]
+        if m["sep"] is not None and "=" in m["sep"]:
+            value = re.split(r"[\s,;\"']", m["val"], maxsplit=1)[0]
+            tail = m["val"][len(value) :]
+        elif m["space"] is not None:
+            value = m["val"].split(None, 1)[0]
+            tail = m["val"][len(value) :]
+        else:
+            value, tail = _split_value(m["val"])
+        if kind == "uuid" and value.lower().replace("-", "") == "0" * 32:
+            return m[0]
+        kinds.append(kind)
+        return f"{m['key']}{sep}{placeholder(kind, value, salt)}{tail}"
+
+    def mac_hexes(value: str) -> str:
+        hexes = re.sub(r"[^0-9a-f]", "", value.lower())
+        return ":".join(hexes[i : i + 2] for i in range(0, 12, 2))
+
+    def mac_dotted(m: re.Match[str]) -> str:
+        kinds.append("mac")
+        return placeholder("mac", mac_hexes(m["val"]), salt)
+
+    def mac_bare(m: re.Match[str]) -> str:
+        value = m["val"]
+        if value.isdigit() and not _MAC_CONTEXT_RE.search(text[max(0, m.start() - 16) : m.start()]):
+            return value
+        if value.lower() in ("000000000000", "ffffffffffff"):
+            return value
+        kinds.append("mac")
+        return placeholder("mac", mac_hexes(value), salt)
+
+    def uuid_bare(m: re.Match[str]) -> str:
+        value = m["val"].lower()
+        if value == "0" * 32:
+            return m[0]
+        dashed = f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        kinds.append("uuid")
+        return placeholder("uuid", dashed, salt)
+
+    def disk(m: re.Match[str]) -> str:
+        kinds.append("serial")
+        return m["pre"] + placeholder("serial", m["val"], salt)
+
+    lowered = text.lower()
+    if any(w in lowered for w in ("serial", "uuid", "guid", "asset", "mac", "addr", "sn")):
+        text = _ID_FIELD_RE.sub(field, text)
+    if "." in text:
+        text = _MAC_DOTTED_RE.sub(mac_dotted, text)
+    text = _UUID_BARE_RE.sub(uuid_bare, text)
+    text = _MAC_BARE_RE.sub(mac_bare, text)
+    if "/dev/disk/by-id/" in text:
+        text = _DISK_BY_ID_RE.sub(disk, text)
+    return text, kinds
+
+
 # --- whole artefact sets -------------------------------------------------------------------
 
 
@@ -305,8 +440,21 @@ class _Scrubber:
             clean, kinds = scrub_xl_info(clean, self.salt)
         else:
             clean, kinds = scrub_text(clean, self.salt)
-        self.count(name, kinds)
+        clean, more = scrub_identifiers(clean, self.salt)
+        self.count(name, kinds + more)
         return clean
+
+    def identity(self, name: str, key: str, kind: str, item: Any) -> Any:
+        """The value of an identity field: a placeholder, whatever its type."""
+        if item is None or item == "" or isinstance(item, bool):
+            return item
+        if isinstance(item, str) and _PLACEHOLDER_RE.fullmatch(item.strip()):
+            return item.strip()
+        raw = item if isinstance(item, str) else json.dumps(item, default=str)
+        self.hashed.append(f"{name}.{key}")
+        self.count(name, [kind])
+        value = raw.strip()[:256].encode("utf-8", "replace").decode("utf-8")
+        return placeholder(kind, value, self.salt)
 
     def value(self, name: str, value: Any, budget: list[int], depth: int) -> Any:
         """Scrub any JSON value; ``budget`` is the remaining byte allowance of the artefact."""
@@ -332,6 +480,10 @@ class _Scrubber:
                 if not isinstance(key, str):
                     self.warnings.add(f"{name}: non-string key dropped")
                     continue
+                kind = identity_kind(key)
+                if kind is not None:
+                    out[key[:64]] = self.identity(name, key[:64], kind, item)
+                    continue
                 out[key[:64]] = self.value(name, item, budget, depth + 1)
             if len(value) > items_cap:
                 self.warnings.add(f"{name}: {len(value)} keys; only the first {items_cap} kept")
@@ -350,18 +502,11 @@ class _Scrubber:
             if not isinstance(key, str):
                 self.warnings.add("dmi: non-string key dropped")
                 continue
-            kind = DMI_IDENTITY_KEYS.get(key)
+            kind = DMI_IDENTITY_KEYS.get(key) or identity_kind(key)
             if kind is None:
                 rest[key] = item
                 continue
-            if isinstance(item, str) and _PLACEHOLDER_RE.fullmatch(item.strip()):
-                out[key] = item.strip()
-            elif item is None or item == "":
-                out[key] = item
-            else:
-                out[key] = placeholder(kind, str(item).strip()[:256], self.salt)
-                self.hashed.append(f"dmi.{key}")
-                self.count("dmi", [kind])
+            out[key[:64]] = self.identity("dmi", key[:64], kind, item)
         out.update(self.value("dmi", rest, [ARTEFACT_LIMITS["dmi"]], 0))
         return out
 
