@@ -47,6 +47,7 @@ from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build, judge
 from virtcompat.models import EvidenceCount, Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
+from virtcompat.probe.kernlog import KernelLog
 from virtcompat.probe.redact import scrub_all, scrub_artefacts
 from virtcompat.rules.registry import rules_version
 from virtcompat.text import normalize_name
@@ -258,6 +259,18 @@ def _vendor_from_name(name: str | None) -> str | None:
     return None
 
 
+def _quoted(log: KernelLog, codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(code, the line as logged) for each code, the first line of the last boot."""
+    last = log.boots - 1 if log.boots else 0
+    out = []
+    for code in codes:
+        for event in log.events:
+            if event.code == code and event.boot == last:
+                out.append((code, event.text))
+                break
+    return tuple(out)
+
+
 def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     def ev(what: str) -> tuple[Evidence, ...]:
         return (Evidence(kind="probe", id=probe_ref, source=what),)
@@ -266,15 +279,24 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     log = obs.kernel_log
     x86 = info is not None and info.arch.value == "x86"
     flags = info.flags if info is not None and x86 and info.flags_present else None
+    # CPU identity from cpuinfo, else from the kernel log's smpboot line.
+    from_log = (
+        log is not None and log.cpu_family is not None and (info is None or info.family is None)
+    )
     cpu = CpuFacts(
         vendor=(info.vendor if info else None)
         or (m.cpu.vendor if m.cpu else None)
         or _vendor_from_name(log.cpu_model_name if log else None),
-        arch=info.arch.value if info else None,
-        brand=info.model_name if info else None,
-        family=info.family if info else None,
-        model=info.model if info else None,
-        stepping=info.stepping if info else None,
+        arch=info.arch.value if info else log.arch if log else None,
+        brand=(info.model_name if info else None) or (log.cpu_model_name if log else None),
+        family=log.cpu_family if from_log and log else info.family if info else None,
+        model=log.cpu_model if from_log and log else info.model if info else None,
+        stepping=log.cpu_stepping if from_log and log else info.stepping if info else None,
+        identity_source="kernel log smpboot line"
+        if from_log
+        else "cpuinfo"
+        if info is not None and info.family is not None
+        else None,
         spec=m.cpu,
         flags=flags,
         vmx_flags=info.vmx_flags if info else None,
@@ -288,7 +310,17 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     present = bool(info.hypervisor) if info is not None and x86 else None
     if log is not None and log.hypervisor_detected:
         present = True
-    hypervisor = HypervisorFacts(present=present, name=hv_name, evidence=ev("cpuinfo/dmesg"))
+    checks = obs.checks
+    if checks.hypervisor_type == "xen" or (checks.xen_capabilities is not None and log is None):
+        present, hv_name = True, hv_name or "Xen"
+    hypervisor = HypervisorFacts(
+        present=present,
+        name=hv_name,
+        xen_pv_domain=bool(log and log.xen_pv_domain)
+        or checks.xen_capabilities is not None
+        or checks.hypervisor_type == "xen",
+        evidence=ev("cpuinfo/dmesg/sys hypervisor"),
+    )
 
     cmd = obs.cmdline
     groups = obs.iommu_groups
@@ -324,6 +356,18 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
         svm_disabled_by_bios=bool(log and log.svm_disabled_by_bios),
         kvm_no_hardware_support=bool(log and log.kvm_no_hw_support),
         dev_kvm=obs.dev_kvm,
+        kvm_log=_quoted(log, log.kvm_working) if log else (),
+        slat_log=_quoted(log, log.slat_in_use) if log else (),
+        kvm_usable=checks.kvm_usable,
+        kvm_api_version=checks.kvm_api_version,
+        kvm_error=checks.kvm_error,
+        kvm_module=checks.kvm_module or obs.kvm_module,
+        kvm_params=checks.kvm_params,
+        msr_locked_off=checks.msr_locked_off,
+        msr_detail=f"{'IA32_FEATURE_CONTROL' if checks.msr_vendor == 'intel' else 'VM_CR'}="
+        f"{checks.msr_value:#x}"
+        if checks.msr_value is not None
+        else None,
         evidence=ev("kernel log, cmdline, /sys/kernel/iommu_groups"),
     )
     xen = None

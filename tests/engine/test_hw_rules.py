@@ -35,6 +35,7 @@ from virtcompat.engine.snapshot import (
     SteppingSpec,
 )
 from virtcompat.engine.verdict import bios_at_least, bios_build, judge
+from virtcompat.engine.verdict import kvm as KV
 from virtcompat.rules import Applies, all_rules
 
 CITE = (Cite("src", "A source", "https://example.org/s", "high", None, None),)
@@ -286,6 +287,39 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
     R.PT_XEN_PV_INSECURE.id: (None, None),  # type: ignore[dict-item]
     R.GUIDANCE_FIRMWARE.id: (None, None),  # type: ignore[dict-item]
     R.KVM_DEVICE.id: (None, None),  # type: ignore[dict-item]
+    KV.FIRMWARE_LOCK_MSR.id: (
+        # IA32_FEATURE_CONTROL 0x1: locked with VMXON-outside-SMX clear (kvm-ok's test).
+        lambda: probe(kernel=K(release="6.1", release_tuple=(6, 1), msr_locked_off=True)),
+        lambda: probe(kernel=K(release="6.1", release_tuple=(6, 1), msr_locked_off=False)),
+    ),
+    KV.KVM_USABLE.id: (
+        lambda: probe(kernel=K(kvm_usable=False, kvm_error="Permission denied")),
+        lambda: probe(kernel=K(kvm_usable=True, kvm_api_version=12, kvm_module="kvm_intel")),
+    ),
+    KV.KVM_PARAMS.id: (
+        lambda: probe(kernel=K(kvm_params=(("ept", "N"),))),
+        lambda: probe(kernel=K(kvm_params=(("ept", "Y"),))),
+    ),
+    KV.SLAT_MICROARCH.id: (
+        # Penryn (family 6 model 0x17) has no EPT; Nehalem (model 0x1a) has it.
+        lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x17, stepping=6)),
+        lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x1A, stepping=5)),
+    ),
+}
+
+# First-hand proofs: they flag with ``supported`` and settle what was ``unknown``.
+PROOF_CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
+    KV.KVM_LOG.id: (
+        lambda: probe(
+            cpu=CpuFacts(vendor="amd"),
+            kernel=K(kvm_log=(("kvm.nested_enabled", "kvm_amd: Nested Virtualization enabled"),)),
+        ),
+        lambda: probe(cpu=CpuFacts(vendor="amd")),
+    ),
+    KV.NON_X86.id: (
+        lambda: probe(cpu=CpuFacts(arch="aarch64")),
+        lambda: probe(),
+    ),
 }
 
 # Rules that flag with a ``supported`` status (context notes): fire = cited at all.
@@ -326,11 +360,16 @@ HW_RULES = sorted(r.id for r in all_rules() if r.applies_to == Applies.HARDWARE)
 
 
 def test_every_hardware_rule_has_cases() -> None:
-    assert set(HW_RULES) == set(CASES)
+    assert set(HW_RULES) == set(CASES) | set(PROOF_CASES)
 
 
 @pytest.mark.parametrize("rule", HW_RULES)
 def test_rule_fires_and_stays_quiet(rule: str) -> None:
+    if rule in PROOF_CASES:
+        fire, quiet = PROOF_CASES[rule]
+        assert cited(fire(), rule), f"{rule} should be cited"
+        assert not cited(quiet(), rule), f"{rule} should not be cited"
+        return
     if rule in CONTEXT_CASES:
         fire, quiet = CONTEXT_CASES[rule]
         assert cited(fire(), rule), f"{rule} should be cited"

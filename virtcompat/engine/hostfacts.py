@@ -26,6 +26,8 @@ class CpuFacts:
     # Observed on a probe; None for a catalogue query.
     flags: frozenset[str] | None = None
     vmx_flags: frozenset[str] | None = None
+    # Where the family/model/stepping were read ("cpuinfo", "kernel log smpboot line").
+    identity_source: str | None = None
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -76,7 +78,30 @@ class KernelFacts:
     svm_disabled_by_bios: bool = False
     kvm_no_hardware_support: bool = False
     dev_kvm: bool | None = None
+    # Kernel-log lines KVM prints only after VMX/SVM passed its checks (code, quoted line).
+    kvm_log: tuple[tuple[str, str], ...] = ()
+    # Kernel-log lines that show EPT/NPT in use by KVM (code, quoted line).
+    slat_log: tuple[tuple[str, str], ...] = ()
+    # The agent's KVM check: /dev/kvm opened read-write, KVM_GET_API_VERSION and
+    # KVM_CREATE_VM answered. None: not checked (older agent).
+    kvm_usable: bool | None = None
+    kvm_api_version: int | None = None
+    kvm_error: str | None = None
+    # The module providing /dev/kvm: "kvm_intel", "kvm_amd" or another (e.g. "kvm_pvm").
+    kvm_module: str | None = None
+    # /sys/module/kvm_{intel,amd}/parameters: name -> raw value ("Y", "1", "N", "0").
+    kvm_params: tuple[tuple[str, str], ...] = ()
+    # Firmware lock read from MSR 0x3a (Intel) / VM_CR (AMD): True locked off, False not.
+    msr_locked_off: bool | None = None
+    msr_detail: str | None = None
     evidence: tuple[Evidence, ...] = ()
+
+    def param(self, name: str) -> bool | None:
+        """A boolean kvm module parameter, None when not read."""
+        for key, value in self.kvm_params:
+            if key == name:
+                return value.strip() in ("Y", "y", "1")
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +110,8 @@ class HypervisorFacts:
 
     present: bool | None = None
     name: str | None = None
+    # Linux is a Xen PV domain (dom0 or domU): the firmware tables it sees are Xen's choice.
+    xen_pv_domain: bool = False
     evidence: tuple[Evidence, ...] = ()
 
 

@@ -19,14 +19,18 @@ acpi_tables          list of str: names in /sys/firmware/acpi/tables
 iommu_groups         int: entries in /sys/kernel/iommu_groups (absent: no such dir)
 dev_kvm              bool: /dev/kvm exists
 kvm_nested           bool: /sys/module/kvm_{intel,amd}/parameters/nested
-kvm_module           str: "kvm_intel" or "kvm_amd" (whose parameters were read)
+kvm_module           str: "kvm_intel", "kvm_amd" or another kvm_* module (e.g. "kvm_pvm")
 xl_info              str: ``xl info`` output
 collection_warnings  list of str: what the agent could not collect, and why
+(live checks)        see :mod:`virtcompat.probe.hostchecks` (kvm_check, kvm_params,
+                     msr_feature_control, devices, cgroup_controllers, iommu_classes,
+                     secure_guests, iommu_group_devices, hypervisor_type, xen_capabilities)
 ==================== ================================================================
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +40,7 @@ from virtcompat.probe.acpi import AcpiTables, parse_acpi_tables
 from virtcompat.probe.cmdline import Cmdline, parse_cmdline
 from virtcompat.probe.cpuinfo import CpuInfo, parse_cpuinfo
 from virtcompat.probe.dmi import Dmi, parse_dmi
+from virtcompat.probe.hostchecks import HOST_CHECK_FIELDS, HostChecks, parse_host_checks
 from virtcompat.probe.kernlog import KernelLog, parse_kernel_log
 from virtcompat.probe.limits import ARTEFACT_ITEM_LIMITS, ARTEFACT_LIMITS
 from virtcompat.probe.lspci import PciDevices, parse_lspci
@@ -60,11 +65,12 @@ ARTEFACT_FIELDS: frozenset[str] = frozenset(
         "kvm_module",
         "xl_info",
         "collection_warnings",
+        *HOST_CHECK_FIELDS,
     }
 )
 
 _DMESG_SOURCES = frozenset({"dmesg", "journalctl", "/var/log/dmesg"})
-_KVM_MODULES = frozenset({"kvm_intel", "kvm_amd"})
+_KVM_MODULE_RE = re.compile(r"^kvm_[a-z0-9]{1,16}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,7 @@ class Observations:
     kvm_nested: bool | None
     kvm_module: str | None
     dmesg_source: str | None
+    checks: HostChecks
     warnings: tuple[str, ...]
 
     @property
@@ -201,7 +208,14 @@ def parse_artefacts(artefacts: Mapping[str, Any] | Any, *, salt: str | None = No
     iommu_groups = _int(artefacts, "iommu_groups", warnings)
     dev_kvm = _bool(artefacts, "dev_kvm", warnings)
     kvm_nested = _nested(artefacts.get("kvm_nested"), warnings)
-    kvm_module = _choice(artefacts, "kvm_module", _KVM_MODULES, warnings)
+    kvm_module = artefacts.get("kvm_module")
+    if kvm_module is not None and not (
+        isinstance(kvm_module, str) and _KVM_MODULE_RE.match(kvm_module)
+    ):
+        warnings.add("kvm_module: expected a kvm_* module name; ignored")
+        kvm_module = None
+    checks = parse_host_checks(artefacts)
+    _prefixed("checks", checks.warnings, warnings)
     dmesg_source = _choice(artefacts, "dmesg_source", _DMESG_SOURCES, warnings)
 
     release = None
@@ -254,6 +268,7 @@ def parse_artefacts(artefacts: Mapping[str, Any] | Any, *, salt: str | None = No
         kvm_nested=kvm_nested,
         kvm_module=kvm_module,
         dmesg_source=dmesg_source,
+        checks=checks,
         warnings=warnings.freeze(),
     )
 

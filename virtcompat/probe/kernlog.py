@@ -176,7 +176,20 @@ EVENT_SPECS: Mapping[str, EventSpec] = _specs(
     ("kvm.txt_disable", "KVM: VMX enabled only inside SMX (TXT); disable TXT or launch via TXT",
      "arch/x86/kvm/vmx/vmx.c (<= v5.5)"),
     ("kvm.modprobe_failed", "userspace could not load the KVM module", "kmod (modprobe)"),
-    ("kvm.nested_enabled", "KVM nested virtualization enabled", "arch/x86/kvm/svm/svm.c"),
+    ("kvm.nested_enabled", "KVM nested virtualization enabled (kvm_amd printed it once its SVM "
+     "checks passed)", "svm_hardware_setup() in arch/x86/kvm/svm/svm.c (old: arch/x86/kvm/svm.c)"),
+    ("kvm.vmx_setup", "kvm_intel read the VMX capability MSRs and set up its VMCS config "
+     "(Nehalem/Westmere PERF_GLOBAL_CTRL erratum workaround): VMX passed KVM's support and BIOS "
+     "checks", "setup_vmcs_config() / vmx_hardware_setup() in arch/x86/kvm/vmx/vmx.c"),
+    ("kvm_intel.l1tf_ept", "kvm_intel created a VM with EPT on (the L1TF warning is printed by "
+     "vmx_vm_init only when enable_ept is set)", "vmx_vm_init() in arch/x86/kvm/vmx/vmx.c"),
+    ("kvm.virtualization_enabled_cpu", "KVM turned VMX/SVM on for a CPU coming online",
+     "kvm_cpu_hotplug() in virt/kvm/kvm_main.c (2.6.2x)"),
+    ("kvm.virtualization_enable_failed", "KVM could not turn VMX/SVM on for a CPU",
+     "hardware_enable_nolock() / kvm_enable_virtualization_cpu() in virt/kvm/kvm_main.c"),
+    ("kvm.vendor_module_loaded", "a second KVM vendor module was refused because one is "
+     "already loaded: KVM is initialised", "kvm_arch_init() / kvm_x86_vendor_init() in "
+     "arch/x86/kvm/x86.c"),
     ("kvm_intel.vmx_unsupported", "kvm_intel: VMX not supported by the CPU",
      "__kvm_is_vmx_supported() in arch/x86/kvm/vmx/vmx.c"),
     ("kvm_intel.vmx_disabled_by_bios", "kvm_intel: VMX not enabled by the BIOS in "
@@ -209,6 +222,13 @@ EVENT_SPECS: Mapping[str, EventSpec] = _specs(
      "arch/x86/kernel/paravirt.c / setup.c"),
     ("hypervisor.dmi_virtual", "the DMI strings name a virtual platform",
      "dmi_dump_ids() in drivers/firmware/dmi_scan.c"),
+    ("xen.pv_domain", "Linux booted as a Xen PV domain (dom0 or domU): Xen, not the firmware, "
+     "provides the memory map", "xen_memory_setup() in arch/x86/xen/setup.c"),
+    ("acpi.dmar_hidden_by_xen", "Xen renamed the firmware's DMAR table to XMAR before dom0 saw "
+     "it: the table exists and Xen owns VT-d", "acpi_dmar_zap() in xen/drivers/passthrough/vtd/"
+     "dmar.c"),
+    ("hypervisor.acpi_oem", "the ACPI tables carry a virtual platform's OEM id (VBOX, BOCHS/BXPC, "
+     "VRTUAL, Xen, PRLS): the firmware is a hypervisor's", "drivers/acpi/acpica/tbprint.c"),
     ("xen.version", "Linux runs on Xen (Xen version printed by the guest/dom0 kernel)",
      "arch/x86/xen/enlighten*.c"),
     ("xen.hvm_enabled", "Xen: HVM (VMX/SVM) support enabled", _XEN),
@@ -448,6 +468,18 @@ _RULES: tuple[_Rule, ...] = (
     _rule("kvm.modprobe_failed", "could not insert 'kvm",
           r"could not insert '(?P<module>kvm(?:_intel|_amd)?)': (?P<error>.{1,80})",
           "userspace", "module", "error"),
+    _rule("kvm.virtualization_enable_failed", "enabling virtualization on CPU",
+          r"enabling virtualization on CPU(?P<cpu>\d{1,5}) failed", "all eras", "cpu"),
+    _rule("kvm.virtualization_enabled_cpu", "enabling virtualization on CPU",
+          r"kvm: enabling virtualization on CPU(?P<cpu>\d{1,5})\s*$", "2.6.2x", "cpu"),
+    _rule("kvm.vendor_module_loaded", "already loaded vendor module",
+          r"(?P<pfx>kvm: )?already loaded vendor module '(?P<module>\w{1,16})'",
+          lambda m: "~v5.16 .. ~v6.2" if m["pfx"] else "~v6.2+", "module"),
+    _rule("kvm.vmx_setup", "VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL does not work properly", None,
+          "v3.x+ ('kvm: ' prefix until ~v6.2)"),
+    _rule("kvm_intel.l1tf_ept", "L1TF CPU bug present and",
+          r"L1TF CPU bug present and (?:SMT on|virtualization mitigation disabled), data leak",
+          "v4.18+ ('kvm_intel: ' prefix from ~v6.2)"),
     _rule("kvm.nested_enabled", "Nested Virtualization enabled", None, "all eras"),
     _rule("kvm_amd.npt_enabled", "Nested Paging enabled", None, "all eras (svm.c)"),
     _rule("kvm_amd.npt_disabled", "Nested Paging disabled", None, "all eras (svm.c)"),
@@ -465,6 +497,7 @@ _RULES: tuple[_Rule, ...] = (
           "all eras"),
     _rule("hypervisor.paravirt_boot", "Booting paravirtualized kernel on ",
           r"Booting paravirtualized kernel on (?P<name>\S.{0,63}?)\s*$", "all eras", "name"),
+    _rule("xen.pv_domain", "Xen-provided physical RAM map", None, "all eras"),
     _rule("xen.version", "Xen version: ", r"Xen version: (?P<version>\S{1,64})", "all eras",
           "version"),
     _rule("xen.hvm_enabled", "HVM: ", r"HVM: (?P<kind>VMX|SVM) enabled", "Xen 3.x+", "kind"),
@@ -496,9 +529,35 @@ _ACPI_RESERVE_RE = re.compile(r"^ACPI: Reserving (?P<sig>[A-Za-z0-9_!$]{4}) tabl
 _LINUX_VERSION_RE = re.compile(r"^Linux version (?P<release>[\w.+~\-]{1,64})")
 _CMDLINE_RE = re.compile(r"^(?:Kernel )?[Cc]ommand line: (?P<cmdline>.*)$")
 _DMI_RE = re.compile(r"^DMI: (?P<dmi>(?!Memory slots).{1,256})")
+# v4.x+ prints "(family: 0x6, model: 0x17, stepping: 0x6)"; v3.x "(fam: 06, model: 17,
+# stepping: 0a)", hex without the 0x.
 _SMPBOOT_RE = re.compile(
-    r"^smpboot: CPU0: (?P<name>.{1,128}?) \(family: (?P<family>0x[0-9a-f]{1,4}), "
-    r"model: (?P<model>0x[0-9a-f]{1,4}), stepping: (?P<stepping>0x[0-9a-f]{1,4})\)"
+    r"^smpboot: CPU0: (?P<name>.{1,128}?) \((?:family|fam): (?P<family>(?:0x)?[0-9a-f]{1,4}), "
+    r"model: (?P<model>(?:0x)?[0-9a-f]{1,4}), stepping: (?P<stepping>(?:0x)?[0-9a-f]{1,4})\)"
+)
+# The OEM id of an ACPI table line: "ACPI: RSDP 000e0000 00024 (v02 VBOX  )".
+_ACPI_OEM_RE = re.compile(r"\(v\d\d (?P<oem>[^)]{1,6})")
+#: OEM ids only hypervisors' virtual firmware uses (VirtualBox, QEMU/SeaBIOS/OVMF, Hyper-V,
+#: Xen HVM, Parallels).
+_VIRTUAL_OEMS = {
+    "VBOX": "VirtualBox",
+    "BOCHS": "QEMU",
+    "BXPC": "QEMU",
+    "VRTUAL": "Hyper-V",
+    "Xen": "Xen",
+    "PRLS": "Parallels",
+}
+#: Lines that only one architecture's kernel prints.
+_ARCH_MARKERS = (
+    ("x86/fpu: ", "x86"),
+    ("smpboot: CPU0: ", "x86"),
+    ("Xen-provided physical RAM map", "x86"),
+    ("Booting Linux on physical CPU", "arm"),
+    ("CPU features: detected", "aarch64"),
+    ("GENERIC arm64", "aarch64"),
+    ("ACPI: IORT", "aarch64"),
+    ("ACPI: DMAR", "x86"),
+    ("ACPI: IVRS", "x86"),
 )
 
 
@@ -523,6 +582,8 @@ class KernelLog:
     cpu_family: int | None
     cpu_model: int | None
     cpu_stepping: int | None
+    #: "x86", "arm", "aarch64" from lines only that architecture prints; None if none seen
+    arch: str | None
     events: tuple[LogEvent, ...]
     #: code -> number of matching lines (all boots), also counting events not kept
     event_counts: Mapping[str, int]
@@ -541,6 +602,11 @@ class KernelLog:
     vmx_disabled_by_bios: bool
     svm_disabled_by_bios: bool
     kvm_no_hw_support: bool
+    #: codes of KVM_WORKING / SLAT_IN_USE lines of the last boot
+    kvm_working: tuple[str, ...]
+    slat_in_use: tuple[str, ...]
+    #: Linux is a Xen PV domain (dom0 or domU)
+    xen_pv_domain: bool
     #: the log reaches userspace start, so a missing init line (e.g. DMA remapping) is absent,
     #: not merely cut off
     reached_userspace: bool
@@ -572,7 +638,23 @@ _ACTIVE = frozenset(
     {"dmar.remapping_active", "amdvi.found_iommu", "amdvi.passthrough_mode", "iommu.group_added"}
 )
 # Not dmar_ir.enabled: its unprefixed v3.x spelling came from generic APIC code.
-_DMAR_TABLE = frozenset({"dmar.table_present", "acpi.dmar_table", "dmar_ir.x2apic_optout"})
+_DMAR_TABLE = frozenset(
+    {"dmar.table_present", "acpi.dmar_table", "dmar_ir.x2apic_optout", "acpi.dmar_hidden_by_xen"}
+)
+#: Lines KVM prints only once VMX/SVM passed its CPU-support and BIOS-lock checks.
+KVM_WORKING = frozenset(
+    {
+        "kvm.nested_enabled",
+        "kvm_amd.npt_enabled",
+        "kvm_amd.npt_disabled",
+        "kvm.vmx_setup",
+        "kvm_intel.l1tf_ept",
+        "kvm.virtualization_enabled_cpu",
+        "kvm.vendor_module_loaded",
+    }
+)
+#: Lines that show KVM running guests with EPT/NPT.
+SLAT_IN_USE = frozenset({"kvm_amd.npt_enabled", "kvm_intel.l1tf_ept"})
 _IVRS_TABLE = frozenset(
     {
         "acpi.ivrs_table",
@@ -618,7 +700,14 @@ def _strip_prefix(line: str, styles: dict[str, int]) -> str:
 
 # Lines that contain none of these strings cannot produce anything: one regex scan over the
 # whole text finds the candidates, which keeps a log of millions of short lines cheap.
-_ALWAYS = ("Linux version ", "ACPI: ", "ommand line: ", "DMI: ", "smpboot: CPU0: ")
+_ALWAYS = (
+    "Linux version ",
+    "ACPI: ",
+    "ommand line: ",
+    "DMI: ",
+    "smpboot: CPU0: ",
+    *(marker for marker, _ in _ARCH_MARKERS),
+)
 _CANDIDATE_RE = re.compile(
     "|".join(
         re.escape(n)
@@ -679,6 +768,8 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
     dmi_lines: dict[int, str] = {}
     smpboot: re.Match[str] | None = None
     groups: dict[int, set[int]] = {}
+    oem_platforms: set[str] = set()
+    arch_votes: dict[str, int] = {}
 
     for line_no, line in _candidate_lines(text):
         message = _strip_prefix(line, styles).strip()
@@ -696,9 +787,25 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
                 sig = m["sig"]
                 if sig not in acpi_tables and len(acpi_tables) < 512:
                     acpi_tables.append(sig)
-                if sig in ("DMAR", "IVRS"):
-                    code = "acpi.dmar_table" if sig == "DMAR" else "acpi.ivrs_table"
+                if sig in ("DMAR", "IVRS", "XMAR"):
+                    code = {
+                        "DMAR": "acpi.dmar_table",
+                        "IVRS": "acpi.ivrs_table",
+                        "XMAR": "acpi.dmar_hidden_by_xen",
+                    }[sig]
                     collected.add(code, line_no, message, "all eras", (), boot)
+                oem = _ACPI_OEM_RE.search(message)
+                platform = _VIRTUAL_OEMS.get(oem["oem"].strip()) if oem else None
+                if platform is not None and platform not in oem_platforms:
+                    oem_platforms.add(platform)
+                    collected.add(
+                        "hypervisor.acpi_oem",
+                        line_no,
+                        message,
+                        "all eras",
+                        (("name", platform),),
+                        boot,
+                    )
                 continue
         if "ommand line: " in message and boot not in cmdlines:
             m = _CMDLINE_RE.match(message)
@@ -722,6 +829,9 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
                 continue
         if smpboot is None and message.startswith("smpboot: CPU0: "):
             smpboot = _SMPBOOT_RE.match(message)
+        for marker, arch in _ARCH_MARKERS:
+            if marker in message:
+                arch_votes[arch] = arch_votes.get(arch, 0) + 1
         found = _match(message)
         if found is None:
             continue
@@ -749,12 +859,17 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
     last = boot
     last_codes = {e.code for e in events if e.boot == last}
     names: list[str] = []
-    for code in ("hypervisor.detected", "hypervisor.paravirt_boot", "hypervisor.dmi_virtual"):
+    for code in (
+        "hypervisor.detected",
+        "hypervisor.paravirt_boot",
+        "hypervisor.dmi_virtual",
+        "hypervisor.acpi_oem",
+    ):
         for event in events:
             name = event.get("name")
             if event.code == code and event.boot == last and name and name not in names:
                 names.append(name)
-    if "xen.version" in last_codes and "Xen" not in names:
+    if last_codes & {"xen.version", "xen.pv_domain"} and "Xen" not in names:
         names.append("Xen")
     release = releases[-1] if releases else None
     smp_name = _clean_cpu_name(smpboot["name"]) if smpboot else None
@@ -771,6 +886,7 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
         cpu_family=int(smpboot["family"], 16) if smpboot else None,
         cpu_model=int(smpboot["model"], 16) if smpboot else None,
         cpu_stepping=int(smpboot["stepping"], 16) if smpboot else None,
+        arch=max(arch_votes, key=lambda k: arch_votes[k]) if arch_votes else None,
         events=tuple(events),
         event_counts=dict(sorted(collected.counts.items())),
         iommu_groups_logged=len(groups.get(last, ())),
@@ -790,6 +906,9 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
         vmx_disabled_by_bios="x86cpu.vmx_disabled_by_bios" in last_codes,
         svm_disabled_by_bios="svm.disabled_by_bios" in last_codes,
         kvm_no_hw_support=bool(last_codes & _KVM_NO_HW),
+        kvm_working=tuple(sorted(last_codes & KVM_WORKING)),
+        slat_in_use=tuple(sorted(last_codes & SLAT_IN_USE)),
+        xen_pv_domain="xen.pv_domain" in last_codes,
         reached_userspace="boot.userspace" in last_codes,
         hypervisor_detected=bool(names),
         hypervisor_name=names[0] if names else None,

@@ -28,6 +28,17 @@ ARTEFACT_LIMITS: dict[str, int] = {
     "dmesg_source": 256,
     "kvm_module": 64,
     "collection_warnings": 16 * KIB,
+    # The agent's live checks (virtcompat.probe.hostchecks): small objects and name lists.
+    "kvm_check": 1 * KIB,
+    "kvm_params": 1 * KIB,
+    "msr_feature_control": 256,
+    "devices": 1 * KIB,
+    "cgroup_controllers": 4 * KIB,
+    "iommu_classes": 16 * KIB,
+    "secure_guests": 256,
+    "iommu_group_devices": 256 * KIB,
+    "hypervisor_type": 256,
+    "xen_capabilities": 256,
 }
 
 ARTEFACT_ITEM_LIMITS: dict[str, int] = {
@@ -35,6 +46,9 @@ ARTEFACT_ITEM_LIMITS: dict[str, int] = {
     "acpi_tables": 512,
     "dmi": 64,
     "collection_warnings": 64,
+    "iommu_group_devices": 4096,
+    "cgroup_controllers": 64,
+    "iommu_classes": 256,
 }
 
 #: Default for artefact keys not listed above (unknown keys are still scrubbed and capped).

@@ -5,7 +5,8 @@ from __future__ import annotations
 from virtcompat.capability import Capability, Layer, Reason
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
-from virtcompat.engine.verdict.common import S, capability, feature, reason, vendor
+from virtcompat.engine.verdict.common import S, capability, feature, info, reason, vendor
+from virtcompat.engine.verdict.kvm import kvm_usable_reason
 from virtcompat.engine.verdict.vtd import iommu_name
 
 
@@ -18,9 +19,14 @@ def why(cap: Capability) -> list[Reason]:
 
 
 def judge_hvm(f: HostFacts, vtx: Capability) -> Capability:
-    """HW-HVM: HVM guests need VT-x / AMD-V."""
+    """HW-HVM: HVM guests need VT-x / AMD-V; HW-KVM-USABLE: unless KVM already works."""
+    usable = kvm_usable_reason(f)
+    if usable is not None and usable.status == S.SUPPORTED:
+        return capability([usable, *[info(r) for r in why(vtx)]])
+    broken = [info(usable)] if usable is not None else []
     return capability(
-        [
+        broken
+        + [
             reason(
                 R.HVM,
                 Layer.CPU,

@@ -16,6 +16,13 @@ from virtcompat.engine.verdict.common import (
     tri,
     vendor,
 )
+from virtcompat.engine.verdict.kvm import (
+    kvm_log_proves_slat,
+    microarch_lacks_slat,
+    non_x86_arch,
+    non_x86_slat,
+    paging_param,
+)
 
 
 def _kind(f: HostFacts) -> str:
@@ -101,11 +108,21 @@ def _catalogue(f: HostFacts) -> list[Reason]:
 def judge_slat(f: HostFacts, vtx: Capability) -> Capability:
     if f.xen is not None and f.xen.virt_caps:
         return capability([_xen_hap(f)])
+    if non_x86_arch(f) is not None:
+        return capability([non_x86_slat(f)])
+    lacking = microarch_lacks_slat(f)
+    if lacking is not None:
+        return capability([lacking])
     follows = _follows_vtx(f, vtx)
     if follows is not None:
         return capability([follows])
+    first_hand = [r for r in (kvm_log_proves_slat(f), paging_param(f)) if r is not None]
+    if first_hand and not (f.observed and f.cpu.flags is not None):
+        return capability(first_hand)
     if f.observed and f.cpu.flags is not None:
-        return capability([_observed_flags(f)])
+        param = paging_param(f)
+        off = [param] if param is not None and param.status == S.DISABLED else []
+        return capability([_observed_flags(f), *off])
     reasons = _catalogue(f)
     reasons += source_notes(f, "slat", combine(reasons))
     return capability(reasons)

@@ -19,11 +19,15 @@ from virtcompat.engine.verdict.common import (
     tri,
     vendor,
 )
+from virtcompat.engine.verdict.kvm import non_x86_arch, non_x86_iommu
 from virtcompat.engine.verdict.tallies import tally_reason
 
 
 def iommu_name(f: HostFacts) -> str:
     """ "AMD-Vi" or "VT-d", from the chipset, the CPU vendor, or (last) the firmware tables."""
+    arch = non_x86_arch(f)
+    if arch is not None:
+        return "SMMU" if arch in ("arm", "aarch64") else "IOMMU"
     kinds = {c.iommu_kind for c in f.chipset.candidates}
     if kinds == {"amd-vi"} or (vendor(f) == "amd" and not kinds - {"unknown", "amd-vi"}):
         return "AMD-Vi"
@@ -391,20 +395,47 @@ def _observed_table(f: HostFacts, name: str, silicon_status: Status) -> Reason:
             },
         )
     if table is False:
-        return reason(
-            R.VTD_FIRMWARE_TABLE,
-            Layer.FIRMWARE,
-            S.DISABLED if silicon_status == S.SUPPORTED else S.UNSUPPORTED,
-            f"No ACPI {tname} table: {name} is either disabled in the BIOS or not supported by "
-            "this platform.",
-            f.firmware.evidence,
-        )
+        return _table_absent(f, name, silicon_status)
     return reason(
         R.VTD_FIRMWARE_TABLE,
         Layer.FIRMWARE,
         S.UNKNOWN,
         f"The probe did not say whether an ACPI {tname} table exists.",
         hint={"give": "acpi_tables (names in /sys/firmware/acpi/tables)"},
+    )
+
+
+def _table_absent(f: HostFacts, name: str, silicon_status: Status) -> Reason:
+    """HW-VTD-FIRMWARE-TABLE, no table: judged by what is known of the silicon.
+
+    Firmware leaves the table out when the IOMMU is switched off in setup, so absence alone
+    never proves the hardware lacks it: ``disabled`` when the silicon is known to have it,
+    ``unsupported`` only when a spec fact says it has none, ``unknown`` otherwise.
+    """
+    tname = _table_name(name)
+    setting = {
+        "bios_setting": "AMD IOMMU / AMD-Vi: Enabled"
+        if name == "AMD-Vi"
+        else ("Intel VT-d (Virtualization Technology for Directed I/O): Enabled")
+    }
+    if silicon_status == S.SUPPORTED:
+        status, why = S.DISABLED, f"the hardware has {name}, so the BIOS has it switched off"
+    elif silicon_status == S.UNSUPPORTED:
+        status, why = S.UNSUPPORTED, f"consistent with hardware without {name}"
+        setting = {}
+    else:
+        status = S.UNKNOWN
+        why = (
+            f"{name} is either switched off in BIOS setup or absent, and whether this "
+            "hardware has it is not known"
+        )
+    return reason(
+        R.VTD_FIRMWARE_TABLE,
+        Layer.FIRMWARE,
+        status,
+        f"No ACPI {tname} table: {why}.",
+        f.firmware.evidence,
+        hint=setting,
     )
 
 
@@ -604,6 +635,8 @@ def _with_tally(f: HostFacts, reasons: list[Reason]) -> list[Reason]:
 
 
 def judge_vtd(f: HostFacts) -> Capability:
+    if non_x86_arch(f) is not None:
+        return capability([non_x86_iommu(f)])
     name = iommu_name(f)
     chips = _proven_by_active_iommu(f, name, silicon(f, name))
     reasons = [*chips, *firmware(f, name, combine(chips)), *kernel(f, name)]

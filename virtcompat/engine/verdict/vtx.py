@@ -27,6 +27,7 @@ from virtcompat.engine.verdict.common import (
     tri,
     vendor,
 )
+from virtcompat.engine.verdict.kvm import firmware_lock, kvm_check_proves_vtx, kvm_log_proves_vtx
 from virtcompat.engine.verdict.tallies import tally_reason
 
 
@@ -447,6 +448,21 @@ def _kvm_device(c: VtxContext, so_far: list[Reason]) -> list[Reason]:
     ]
 
 
+def _first_hand(f: HostFacts, reasons: list[Reason]) -> list[Reason]:
+    """HW-KVM-LOG / HW-KVM-USABLE / HW-FIRMWARE-LOCK-MSR: what KVM and the lock MSR showed.
+
+    A working KVM proves the extension present and enabled, so it settles the layers that
+    were only ``unknown`` for lack of cpuinfo flags; a negative finding stays beside it.
+    """
+    proofs = [r for r in (kvm_log_proves_vtx(f), kvm_check_proves_vtx(f)) if r is not None]
+    lock = firmware_lock(f)
+    if proofs:
+        reasons = [r for r in reasons if r.advisory or r.status != S.UNKNOWN] + proofs
+    if lock is not None:
+        reasons = [*reasons, lock]
+    return reasons
+
+
 def judge_vtx(f: HostFacts) -> Capability:
     v = vendor(f)
     feat = feature(v)
@@ -457,6 +473,7 @@ def judge_vtx(f: HostFacts) -> Capability:
         reasons = _without_flags(c)
     else:
         reasons = _with_flags(c)
+    reasons = _first_hand(f, reasons)
     reasons += _kvm_device(c, reasons)
     reasons += source_notes(f, "vtx", combine(reasons))
     if not f.observed:
