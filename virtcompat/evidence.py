@@ -22,7 +22,8 @@ def board_evidence(session: Session, board_id: int) -> list[dict[str, Any]]:
             "capability": r.capability,
             "confirm": r.confirm,
             "contradict": r.contradict,
+            "inconclusive": r.inconclusive or 0,
         }
         for r in rows
-        if r.confirm or r.contradict
+        if r.confirm or r.contradict or r.inconclusive
     ]

@@ -36,6 +36,7 @@ from virtcompat.engine.hostfacts import (
     KernelFacts,
     XenFacts,
 )
+from virtcompat.engine.passthrough import device_readiness
 from virtcompat.engine.resolve import (
     ResolveError,
     find_bios,
@@ -356,6 +357,11 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
         svm_disabled_by_bios=bool(log and log.svm_disabled_by_bios),
         kvm_no_hardware_support=bool(log and log.kvm_no_hw_support),
         dev_kvm=obs.dev_kvm,
+        irq_remapping=False
+        if log and log.irq_remapping_disabled
+        else True
+        if log and log.irq_remapping_enabled
+        else None,
         kvm_log=_quoted(log, log.kvm_working) if log else (),
         slat_log=_quoted(log, log.slat_in_use) if log else (),
         kvm_usable=checks.kvm_usable,
@@ -403,17 +409,47 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
 # -- evidence tallies -----------------------------------------------------------------------
 
 
+#: Rules whose ``unsupported`` rests on what the host itself showed of its silicon, in a way
+#: no firmware or kernel setting explains: no vmx on a kernel older than 5.6 without a
+#: hypervisor (a BIOS lock does not hide it there), cpuinfo showing vmx/svm without ept/npt,
+#: a microarchitecture that predates EPT/NPT.
+_HARDWARE_ABSENCE_RULES = frozenset({"HW-VTX-FLAG", "HW-SLAT-CPU", "HW-SLAT-MICROARCH"})
+
+
+def _rules_out_firmware_and_kernel(cap: Capability) -> bool:
+    deciding = [r for r in cap.reasons if not r.advisory and r.status == Status.UNSUPPORTED]
+    return any(
+        r.rule in _HARDWARE_ABSENCE_RULES
+        and r.layer == Layer.CPU
+        and r.evidence
+        and all(e.kind == "probe" for e in r.evidence)
+        for r in deciding
+    )
+
+
+def _count(cap: Capability) -> tuple[int, int, int]:
+    """(confirm, contradict, inconclusive) for one capability of one probe."""
+    if cap.status == Status.SUPPORTED:
+        return 1, 0, 0
+    if cap.status == Status.UNSUPPORTED and _rules_out_firmware_and_kernel(cap):
+        return 0, 1, 0
+    # disabled, masked, unknown, or unsupported only by absence or by the catalogue's own
+    # spec: nothing this probe adds about the hardware.
+    return 0, 0, 1
+
+
 def contributions(m: Matched, caps: Mapping[str, Capability]) -> list[dict[str, Any]]:
-    """What one probe adds to its board's tallies: a bare-metal probe's clear verdicts."""
+    """What one probe adds to its board's tallies.
+
+    One probe never decides a spec fact: only a verdict that rests on the host's own evidence
+    of missing silicon contradicts; everything else is tallied as inconclusive.
+    """
     if m.board is None:
         return []
     out = []
     bios = bios_build(m.bios_version) or ""
     for cap in COUNTED:
-        status = caps[cap].status
-        if status not in (Status.SUPPORTED, Status.UNSUPPORTED):
-            continue  # disabled/masked/unknown say nothing about the hardware itself
-        confirm, contradict = (1, 0) if status == Status.SUPPORTED else (0, 1)
+        confirm, contradict, inconclusive = _count(caps[cap])
         for version in {bios, ""}:
             out.append(
                 {
@@ -422,6 +458,7 @@ def contributions(m: Matched, caps: Mapping[str, Capability]) -> list[dict[str, 
                     "capability": cap,
                     "confirm": confirm,
                     "contradict": contradict,
+                    "inconclusive": inconclusive,
                 }
             )
     return out
@@ -437,6 +474,7 @@ def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
             "capability": row["capability"],
             "confirm": max(0, sign * row["confirm"]),
             "contradict": max(0, sign * row["contradict"]),
+            "inconclusive": max(0, sign * row.get("inconclusive", 0)),
         }
         stmt = insert(EvidenceCount).values(**values)
         # An atomic upsert: concurrent probes of one board never lose an increment.
@@ -445,6 +483,7 @@ def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
             set_={
                 "confirm": EvidenceCount.confirm + sign * row["confirm"],
                 "contradict": EvidenceCount.contradict + sign * row["contradict"],
+                "inconclusive": EvidenceCount.inconclusive + sign * row.get("inconclusive", 0),
             },
         )
         session.execute(stmt)
@@ -475,6 +514,16 @@ def diagnose(
     m = match(snapshot, obs)
     caps = judge(host_facts(obs, m, probe_ref))
     return obs, m, caps
+
+
+def diagnosis_doc(obs: Observations, caps: Mapping[str, Capability]) -> dict[str, Any]:
+    """The stored and returned diagnosis: the capabilities, and (when the probe placed PCI
+    functions in IOMMU groups) each device's passthrough readiness."""
+    doc: dict[str, Any] = {"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}}
+    devices = device_readiness(obs)
+    if devices:
+        doc["devices"] = [d.as_dict() for d in devices]
+    return doc
 
 
 def ingest(
@@ -518,7 +567,7 @@ def ingest(
         collected_at=_scrubbed(payload.get("collected_at"), 64, salt),
         raw_artefacts=compress(artefacts),
         facts=obs.as_dict(),
-        diagnosis={"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}},
+        diagnosis=diagnosis_doc(obs, caps),
         matched=m.as_dict(),
         warnings=[*obs.warnings, *report.as_warnings()][:200],
         rules_version=rules_version(),
@@ -629,7 +678,7 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
             probe.facts = obs.as_dict()
             probe.matched = m.as_dict()
-            probe.diagnosis = {"capabilities": {c: caps[c].as_dict() for c in CAPABILITIES}}
+            probe.diagnosis = diagnosis_doc(obs, caps)
             probe.rules_version = rules_version()
             probe.board_id = m.board.id if m.board else None
             probe.cpu_id = m.cpu.id if m.cpu else None

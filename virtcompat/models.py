@@ -534,6 +534,9 @@ class EvidenceCount(Base):
     capability: Mapped[str] = mapped_column(String(20))
     confirm: Mapped[int] = mapped_column(Integer, default=0)
     contradict: Mapped[int] = mapped_column(Integer, default=0)
+    # Probes that said nothing about the hardware: disabled, masked, unknown, or an absence
+    # (no DMAR table) that firmware or kernel settings explain as well as missing silicon.
+    inconclusive: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProbeStat(Base):

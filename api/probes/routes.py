@@ -55,7 +55,14 @@ class ProbeCreateSchema(Schema):
         required=True,
         metadata={
             "description": "cpuinfo, dmesg, dmi{}, lspci, cmdline, kernel_release, "
-            "acpi_tables[], iommu_groups, dev_kvm, kvm_nested, xl_info, ..."
+            "acpi_tables[], iommu_groups, dev_kvm, kvm_nested, kvm_module, xl_info, and the "
+            "agent's live checks (all optional; older agents omit them): kvm_check{usable, "
+            "api_version, module, error}, kvm_params{nested, ept, npt, unrestricted_guest, sev, "
+            "sev_es, sev_snp, avic, tdx}, msr_feature_control{vendor, value}, devices{path: "
+            "bool}, cgroup_controllers[], iommu_classes[], secure_guests{sev, sev_es, sev_snp, "
+            "tdx}, iommu_group_devices[{group, address, reset_method}], hypervisor_type, "
+            "xen_capabilities. The diagnosis adds devices[] (per-device passthrough readiness) "
+            "when IOMMU groups were sent."
         },
     )
 

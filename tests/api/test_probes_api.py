@@ -219,9 +219,13 @@ def test_probe_evidence_feeds_compat_and_delete_undoes_it(
     ev = [r for r in doc["capabilities"]["vtd"]["reasons"] if r["rule"] == "HW-PROBE-EVIDENCE"]
     assert ev and ev[0]["message"].startswith("1 probe on BIOS 0061 saw")
     board = client.get("/api/v1/boards/intel-dq45cb").get_json()
-    assert {"bios_version": "0061", "capability": "vtd", "confirm": 1, "contradict": 0} in board[
-        "evidence"
-    ]
+    assert {
+        "bios_version": "0061",
+        "capability": "vtd",
+        "confirm": 1,
+        "contradict": 0,
+        "inconclusive": 0,
+    } in board["evidence"]
 
     wrong = client.delete(f"/api/v1/probes/{created['id']}", headers={"X-Delete-Token": "nope"})
     assert wrong.status_code == 404  # like a missing probe: ids reveal nothing
@@ -231,7 +235,7 @@ def test_probe_evidence_feeds_compat_and_delete_undoes_it(
     assert gone.status_code == 204
     assert client.get(f"/api/v1/probes/{created['id']}", headers=probe_auth).status_code == 404
     counts = db_session.scalars(select(EvidenceCount)).all()
-    assert all(c.confirm == 0 and c.contradict == 0 for c in counts)
+    assert all(c.confirm == 0 and c.contradict == 0 and c.inconclusive == 0 for c in counts)
     doc = client.get("/api/v1/compat?board=DQ45CB&bios=0061").get_json()
     assert not [
         r for r in doc["capabilities"]["vtd"]["reasons"] if r["rule"] == "HW-PROBE-EVIDENCE"

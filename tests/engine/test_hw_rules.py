@@ -24,6 +24,7 @@ from virtcompat.engine.hostfacts import (
     KernelFacts,
     XenFacts,
 )
+from virtcompat.engine.passthrough import PT_DEVICE
 from virtcompat.engine.snapshot import (
     BiosSpec,
     BoardSpec,
@@ -35,6 +36,7 @@ from virtcompat.engine.snapshot import (
     SteppingSpec,
 )
 from virtcompat.engine.verdict import bios_at_least, bios_build, judge
+from virtcompat.engine.verdict import irqremap as IRQ
 from virtcompat.engine.verdict import kvm as KV
 from virtcompat.rules import Applies, all_rules
 
@@ -300,6 +302,10 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
         lambda: probe(kernel=K(kvm_params=(("ept", "N"),))),
         lambda: probe(kernel=K(kvm_params=(("ept", "Y"),))),
     ),
+    IRQ.IRQ_REMAP.id: (
+        lambda: probe(kernel=K(iommu_active=True, iommu_groups=12, irq_remapping=False)),
+        lambda: probe(kernel=K(iommu_active=True, iommu_groups=12, irq_remapping=True)),
+    ),
     KV.SLAT_MICROARCH.id: (
         # Penryn (family 6 model 0x17) has no EPT; Nehalem (model 0x1a) has it.
         lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x17, stepping=6)),
@@ -360,10 +366,12 @@ HW_RULES = sorted(r.id for r in all_rules() if r.applies_to == Applies.HARDWARE)
 
 
 def test_every_hardware_rule_has_cases() -> None:
-    assert set(HW_RULES) == set(CASES) | set(PROOF_CASES)
+    # HW-PT-DEVICE judges single PCI devices, not a capability: tests/engine/
+    # test_passthrough_devices.py covers it.
+    assert set(HW_RULES) == set(CASES) | set(PROOF_CASES) | {PT_DEVICE.id}
 
 
-@pytest.mark.parametrize("rule", HW_RULES)
+@pytest.mark.parametrize("rule", [r for r in HW_RULES if r != PT_DEVICE.id])
 def test_rule_fires_and_stays_quiet(rule: str) -> None:
     if rule in PROOF_CASES:
         fire, quiet = PROOF_CASES[rule]

@@ -235,9 +235,25 @@ def test_cmdline_xen_hints() -> None:
     assert cmd.xen_hints == ("console=hvc0", "xen_pciback.hide=(01:00.0)", "earlyprintk=xen")
 
 
-@pytest.mark.parametrize("data", [None, 1, [], b"\xff" * 10, '"unterminated quote', "a=" * 3000])
-def test_cmdline_odd_inputs(data: object) -> None:
-    parse_cmdline(data)
+@pytest.mark.parametrize(
+    ("data", "warned"),
+    [
+        (None, False),  # absent: nothing to say
+        (1, True),  # not text: a warning, an empty result
+        ([], True),
+        (b"\xff" * 10, False),  # undecodable bytes are replaced, not refused
+        ('"unterminated quote', False),
+        ("a=" * 3000, False),
+    ],
+)
+def test_cmdline_odd_inputs(data: object, warned: bool) -> None:
+    cmd = parse_cmdline(data)
+    assert any("expected text" in w for w in cmd.warnings) is warned
+    # Whatever came in, nothing is read as an IOMMU or KVM setting and the raw copy stays
+    # within its 4 KiB cap.
+    assert cmd.intel_iommu == () and cmd.amd_iommu == () and cmd.iommu == ()
+    assert cmd.intel_iommu_enabled is None and cmd.iommu_passthrough is None
+    assert len(cmd.raw) <= 4096
 
 
 # --- ACPI tables -----------------------------------------------------------------------------

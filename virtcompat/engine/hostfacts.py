@@ -78,6 +78,8 @@ class KernelFacts:
     svm_disabled_by_bios: bool = False
     kvm_no_hardware_support: bool = False
     dev_kvm: bool | None = None
+    # Interrupt remapping: True enabled, False switched off (erratum, IVRS), None not shown.
+    irq_remapping: bool | None = None
     # Kernel-log lines KVM prints only after VMX/SVM passed its checks (code, quoted line).
     kvm_log: tuple[tuple[str, str], ...] = ()
     # Kernel-log lines that show EPT/NPT in use by KVM (code, quoted line).

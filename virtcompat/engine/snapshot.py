@@ -161,6 +161,7 @@ class EvidenceTally:
     bios_version: str
     confirm: int
     contradict: int
+    inconclusive: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,9 @@ def load_snapshot(session: Session) -> Snapshot:
     tallies: dict[int, list[EvidenceTally]] = defaultdict(list)
     for e in session.scalars(select(EvidenceCount).order_by(EvidenceCount.id)):
         tallies[e.board_id].append(
-            EvidenceTally(e.capability, e.bios_version, e.confirm, e.contradict)
+            EvidenceTally(
+                e.capability, e.bios_version, e.confirm, e.contradict, e.inconclusive or 0
+            )
         )
 
     return Snapshot(

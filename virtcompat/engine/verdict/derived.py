@@ -6,6 +6,7 @@ from virtcompat.capability import Capability, Layer, Reason
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.verdict.common import S, capability, feature, info, reason, vendor
+from virtcompat.engine.verdict.irqremap import interrupt_remapping
 from virtcompat.engine.verdict.kvm import kvm_usable_reason
 from virtcompat.engine.verdict.vtd import iommu_name
 
@@ -101,4 +102,6 @@ def judge_passthrough(
         reasons = [_xen_directio(f, vtd)]
     else:
         reasons = _needs_iommu_and_hvm(f, vtd, hvm)
-    return capability([*reasons, *_xen_pv_fallback(f, vtd, hypervisor)])
+    return capability(
+        [*reasons, *interrupt_remapping(f, vtd), *_xen_pv_fallback(f, vtd, hypervisor)]
+    )

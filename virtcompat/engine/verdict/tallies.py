@@ -23,17 +23,44 @@ def _plural(n: int) -> str:
     return f"{n} probe{'s' if n != 1 else ''}"
 
 
-def tally_reason(f: HostFacts, capability: str, spec_status: Status, what: str) -> Reason | None:
+def tally_reason(
+    f: HostFacts, capability: str, spec_status: Status, what: str, documented: bool = False
+) -> Reason | None:
+    """HW-PROBE-EVIDENCE: what probes of this board showed, beside the catalogue's answer.
+
+    Probes never flip a status on their own: confirmations support a verdict; a contradiction
+    (only evidence that rules out firmware and kernel causes is counted as one) against a
+    spec fact makes a ``conflict`` citing both sides with their counts; inconclusive probes
+    (off in BIOS, unknown, absence only) are cited and change nothing.
+    """
     t = tally(f, capability)
-    if t is None or (t.confirm == 0 and t.contradict == 0):
+    if t is None or not (t.confirm or t.contradict or t.inconclusive):
         return None
     where = f"BIOS {t.bios_version}" if t.bios_version else "this board"
     parts = []
     if t.confirm:
         parts.append(f"{_plural(t.confirm)} on {where} saw {what}")
     if t.contradict:
-        parts.append(f"{_plural(t.contradict)} on {where} found it missing")
+        parts.append(
+            f"{_plural(t.contradict)} on {where} showed the hardware without it (evidence "
+            "that rules out firmware and kernel settings)"
+        )
+    if t.inconclusive:
+        parts.append(
+            f"{_plural(t.inconclusive)} on {where} inconclusive (switched off, hidden, not "
+            "shown, or only absent)"
+        )
     message = "; ".join(parts) + "."
+    if t.contradict and (t.confirm or documented or spec_status == S.SUPPORTED):
+        sides = "other probes saw it" if t.confirm else "the catalogue documents it"
+        message = f"Conflict: {sides}, but {message[0].lower()}{message[1:]}"
+        status = S.CONFLICT
+    elif t.confirm and not t.contradict:
+        status = S.SUPPORTED
+    else:
+        # Contradictions alone agree with an 'unsupported' spec and never replace an
+        # 'unknown' one; inconclusive probes change nothing.
+        status = spec_status if spec_status != S.CONFLICT else S.UNKNOWN
     board = f.board.spec.slug if f.board.spec else "?"
     ev = [
         Evidence(
@@ -42,10 +69,4 @@ def tally_reason(f: HostFacts, capability: str, spec_status: Status, what: str) 
             source=message,
         )
     ]
-    if t.confirm and t.contradict:
-        status = S.CONFLICT
-    elif t.contradict:
-        status = S.CONFLICT if spec_status == S.SUPPORTED else S.UNSUPPORTED
-    else:
-        status = S.SUPPORTED
     return reason(R.PROBE_EVIDENCE, Layer.BOARD, status, message, ev)

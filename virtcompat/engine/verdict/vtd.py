@@ -626,7 +626,14 @@ def _with_tally(f: HostFacts, reasons: list[Reason]) -> list[Reason]:
     firmware layer."""
     if f.observed:
         return reasons
-    tr = tally_reason(f, "vtd", combine(reasons), "an ACPI table and an active IOMMU")
+    # A board documented with working VT-d is the spec fact a contradiction conflicts with,
+    # even while the CPU layer is still unknown.
+    documented = any(
+        r.layer == Layer.BOARD and r.status == S.SUPPORTED and not r.advisory for r in reasons
+    )
+    tr = tally_reason(
+        f, "vtd", combine(reasons), "an ACPI table and an active IOMMU", documented=documented
+    )
     if tr is None:
         return reasons
     if tr.status == S.SUPPORTED:
