@@ -1,7 +1,7 @@
 """evidence counts: probes tallied as inconclusive
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 25744fd10993
+Revises: 34cd80312792
 Create Date: 2026-12-01 04:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c1d2e3f4a5b"
-down_revision: str | None = "25744fd10993"
+down_revision: str | None = "34cd80312792"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
