@@ -86,7 +86,12 @@ def test_pod_with_passthrough_is_one_rule_in_both_formats() -> None:
     assert _errors(XL / "test-fullvirt-pci.cfg") == ["XEN-PCI-005"]
     result = validate_config((XL / "test-fullvirt-pci.xml").read_bytes(), fmt="libvirt")
     pod = [f for f in result.findings if f.rule == "XEN-PCI-005"]
-    assert pod and pod[0].key == "currentMemory" and pod[0].line == 5
+    # Reported where xl reports it: at the maximum (xl maxmem, libvirt <memory>, line 4).
+    assert pod and (pod[0].key, pod[0].line, pod[0].column) == ("memory", 4, 3)
+    assert "currentMemory = 403456 KiB < memory = 592896 KiB" in pod[0].message
+    xl = validate_config((XL / "test-fullvirt-pci.cfg").read_bytes(), fmt="xl")
+    xl_pod = next(f for f in xl.findings if f.rule == "XEN-PCI-005")
+    assert xl_pod.key == "maxmem" and "memory = 394 < maxmem = 579" in xl_pod.message
 
 
 def test_xml_findings_carry_line_column_and_xpath_key() -> None:

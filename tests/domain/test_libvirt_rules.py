@@ -119,3 +119,46 @@ def test_sarif_describes_dom_rules_too() -> None:
     usb = next(r for r in run["results"] if r["ruleId"] == "DOM-USB-001")
     assert ids[usb["ruleIndex"]] == "DOM-USB-001"
     assert run["tool"]["driver"]["informationUri"] == "https://libvirt.org/formatdomain.html"
+
+
+XL_HVM = "name = 'g'\ntype = 'hvm'\nmemory = 1024\n"
+XEN_XML = (
+    "<domain type='xen'>\n  <name>g</name>\n  <memory unit='MiB'>1024</memory>\n"
+    "  <os><type arch='x86_64' machine='xenfv'>hvm</type></os>\n"
+    "  <features><acpi/><apic/><pae/></features>\n{extra}"
+    "  <devices>\n{devices}  </devices>\n</domain>\n"
+)
+SERIAL = "    <serial type='pty'/>\n"
+
+
+def _ids(text: str, fmt: str) -> set[str]:
+    return {f.rule for f in validate_config(text, fmt=fmt).findings}
+
+
+def test_seed_parameters_have_one_rule_in_every_format() -> None:
+    # nographic: xl nographic=1 with vnc on by default; libvirt: no <graphics>, no console.
+    assert "XEN-GFX-001" in _ids(XL_HVM + "nographic = 1\n", "xl")
+    assert "XEN-GFX-001" in _ids(XEN_XML.format(extra="", devices=""), "libvirt")
+    assert "XEN-GFX-001" not in _ids(XEN_XML.format(extra="", devices=SERIAL), "libvirt")
+    # usbdevice: a mouse where a tablet is wanted.
+    assert "XEN-USB-003" in _ids(XL_HVM + "usb = 1\nusbdevice = 'mouse'\n", "xl")
+    mouse = SERIAL + "    <input type='mouse' bus='usb'/>\n"
+    assert "XEN-USB-003" in _ids(XEN_XML.format(extra="", devices=mouse), "libvirt")
+    # localtime with rtc_timeoffset: they add up (from Xen 3.4 / xl 4.2).
+    assert "XEN-RTC-001" in _ids(XL_HVM + "localtime = 1\nrtc_timeoffset = 3600\n", "xl")
+    clock = "  <clock offset='variable' adjustment='3600' basis='localtime'/>\n"
+    assert "XEN-RTC-001" in _ids(XEN_XML.format(extra=clock, devices=SERIAL), "libvirt")
+    # PoD: memory below the maximum on an HVM guest.
+    assert "XEN-MEM-002" in _ids(XL_HVM + "maxmem = 2048\n", "xl")
+    pod = XEN_XML.format(extra="", devices=SERIAL).replace(
+        "</memory>", "</memory>\n  <currentMemory unit='MiB'>512</currentMemory>"
+    )
+    assert "XEN-MEM-002" in _ids(pod, "libvirt")
+
+
+def test_paused_says_it_has_no_xml_equivalent() -> None:
+    from virtcompat.rules.registry import get_rule
+
+    rule = get_rule("XEN-LIFE-003")
+    assert rule is not None and "virsh start --paused" in rule.explanation
+    assert "XEN-LIFE-003" in _ids(XL_HVM + "paused = 1\n", "xl")

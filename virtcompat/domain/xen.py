@@ -35,11 +35,12 @@ def _at(item: Scalar, key: str) -> Pos:
 
 
 def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
+    """The value as the toolstack reads it (strtol for xl); ``shown`` is that number, which
+    is what the xm/xl messages have always quoted ("memory = 512" for memory = 0x200)."""
     n = ctx.int_of(key)
-    sc = ctx.scalar(key)
-    if n is None or sc is None:
+    if n is None:
         return None
-    return Val(n * scale, _pos(ctx, key), sc.text)
+    return Val(n * scale, _pos(ctx, key), str(n))
 
 
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
@@ -63,8 +64,10 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:
     if name is not None:
         spec.name = Val(name, _pos(ctx, "name"), name)
     if ctx.guest is not None:
-        key = "type" if ctx.has("type") else "builder"
-        spec.guest = Val(ctx.guest, _pos(ctx, key), ctx.str_of(key) or ctx.guest)
+        # The key that chose the guest type (none when the default applied): xm has no type.
+        key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
+        pos = _pos(ctx, key) if key is not None else Pos()
+        spec.guest = Val(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
     spec.memory_kib = _int(ctx, "memory", 1024)
     spec.max_memory_kib = _int(ctx, "maxmem", 1024)
     spec.vcpus = _int(ctx, "vcpus")
@@ -72,11 +75,15 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:
     spec.nested = _bool(ctx, "nestedhvm") if ctx.xl else None
     for attr in ("hap", "pae", "acpi", "apic", "paused", "nographic"):
         setattr(spec, attr, _bool(ctx, attr))
-    spec.hostdevs = tuple(
+    devices = [
         HostDev("pci", _pci_address(item.text), _at(item, "pci"))
-        for item in ctx.strings("pci")
+        for item in (ctx.strings("pci") if ctx.has("pci") else [])
         if item.text.strip()
-    )
+    ]
+    # xl dtdev: device-tree passthrough, which needs the IOMMU (and excludes PoD) just the same.
+    if ctx.xl:
+        devices += [HostDev("dt", item.text, _at(item, "dtdev")) for item in ctx.strings("dtdev")]
+    spec.hostdevs = tuple(devices)
     if ctx.truthy("usb"):
         spec.usb_controllers = (UsbController(None, _pos(ctx, "usb")),)
     spec.inputs = tuple(

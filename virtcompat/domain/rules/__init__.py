@@ -5,7 +5,7 @@ exports its checks; each check's docstring names the quirk or document it encode
 that means the same in xm, xl and libvirt has one id in all three: the new DOM-* rules run on
 every format, and the libvirt forms of the Xen rules cite the XEN-* ids.
 
-Families: memory and passthrough (``passthrough``), cpu, display/console (``display``),
+Families: memory (PoD), passthrough (host devices, vIOMMU), cpu, display/console (``display``),
 usb/input (``usb``), clock, lifecycle, security (launch security), format (libvirt syntax).
 """
 
@@ -17,6 +17,7 @@ from virtcompat.domain.rules import (
     display,
     format,
     lifecycle,
+    memory,
     passthrough,
     security,
     usb,
@@ -27,6 +28,8 @@ MODEL_CHECKS: tuple[ModelCheck, ...] = (
     cpu.check_hw_virt,
     cpu.check_nested,
     cpu.check_paging,
+    memory.check_pod,
+    memory.check_pod_passthrough,
     passthrough.check_duplicate_hostdevs,
     passthrough.check_hostdev_host,
     passthrough.check_viommu,

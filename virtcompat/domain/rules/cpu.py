@@ -8,6 +8,7 @@ nothing from the CPU. The xl/xm checks keep reading their own keys.
 
 from __future__ import annotations
 
+from virtcompat.capability import Status
 from virtcompat.domain.rules._common import INFO, W, emit, hw_virt, need_host
 from virtcompat.domain.spec import DomainSpec
 from virtcompat.xen import rules as X
@@ -17,23 +18,38 @@ _VENDOR_FEATURE = {"vmx": "intel", "svm": "amd"}
 
 
 def check_hw_virt(spec: DomainSpec, ctx: Ctx) -> None:
-    """XEN-HVM-001: KVM, and Xen HVM/PVH, need VT-x/AMD-V on and usable on the target."""
-    if spec.fmt != "libvirt" or not hw_virt(spec):
+    """XEN-HVM-001/002: KVM, and Xen HVM/PVH, need VT-x/AMD-V on and usable on the target.
+
+    Xen hides vmx/svm from a PV dom0's /proc/cpuinfo, so a 'masked' verdict for a Xen
+    target is most likely a probe run in dom0 (XEN-HVM-002).
+    """
+    if not hw_virt(spec):
         return
-    assert spec.accel is not None
-    what = (
-        "a KVM guest (domain type='kvm')"
-        if spec.accelerator == "kvm"
-        else f"a Xen {(spec.guest_type or 'hvm').upper()} guest"
-    )
-    need_host(
-        ctx,
-        X.HVM_HOST,
-        "hvm",
-        what,
-        spec.accel.pos,
-        fix="enable VT-x/AMD-V in the firmware setup, or use domain type='qemu' (TCG, slow)",
-    )
+    if spec.accelerator == "kvm":
+        assert spec.accel is not None
+        pos = spec.accel.pos
+        what = "a KVM guest (domain type='kvm')"
+        fix = "enable VT-x/AMD-V in the firmware setup, or use domain type='qemu' (TCG, slow)"
+    else:
+        assert spec.guest is not None
+        pos = spec.guest.pos
+        what = f"an {spec.guest.value.upper()} guest"
+        fix = "enable VT-x/AMD-V in the firmware setup"
+    need_host(ctx, X.HVM_HOST, "hvm", what, pos, fix=fix)
+    if ctx.host is None or spec.accelerator != "xen":
+        return
+    if any(
+        (cap := ctx.host.get(name)) is not None and cap.status is Status.MASKED
+        for name in ("hvm", "vtx")
+    ):
+        emit(
+            ctx,
+            X.HVM_DOM0_MASK,
+            "the host verdict says VT-x/AMD-V is masked: if the probe ran in a Xen dom0, "
+            "Xen hides vmx/svm from dom0's /proc/cpuinfo on purpose",
+            pos,
+            hint="check 'xl info' (virt_caps: hvm) on the Xen host instead",
+        )
 
 
 def check_nested(spec: DomainSpec, ctx: Ctx) -> None:

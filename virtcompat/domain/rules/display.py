@@ -2,29 +2,17 @@
 
 libvirt has no nographic switch: a domain without ``<graphics>`` is headless and its console
 is the serial port (what xm's nographic=1 did). Without a ``<serial>``/``<console>`` either,
-nobody can reach the guest's console at all (DOM-GFX-001). A VNC/SPICE listener on a
-non-loopback address without a password keeps the xl id XEN-GFX-003.
+nobody can reach the guest's console at all: the seed's nographic keeps its one id,
+XEN-GFX-001. A VNC/SPICE listener on a non-loopback address without a password keeps the
+xl id XEN-GFX-003.
 """
 
 from __future__ import annotations
 
-from virtcompat.domain.rules._common import LIBVIRT_DOC, W, emit, rule
+from virtcompat.domain.rules._common import emit
 from virtcompat.domain.spec import DomainSpec, Pos
 from virtcompat.xen import rules as X
 from virtcompat.xen.context import Ctx
-
-HEADLESS = rule(
-    "DOM-GFX-001",
-    "Headless guest without a serial console",
-    W,
-    "The libvirt form of xm/xl nographic=1 is a domain without <graphics>: QEMU gets no "
-    "display and the console is the serial port. With no <serial> or <console> either, "
-    "'virsh console' has nothing to attach to and the guest is reachable only over the "
-    "network.",
-    LIBVIRT_DOC,
-    "blog 'virtualization friends' 2009-10 (nographic)",
-    fix="add <serial type='pty'/> (and <console type='pty'/>)",
-)
 
 
 def _loopback(listen: str) -> bool:
@@ -33,15 +21,16 @@ def _loopback(listen: str) -> bool:
 
 
 def check_headless(spec: DomainSpec, ctx: Ctx) -> None:
-    """DOM-GFX-001: libvirt domain with neither graphics nor a serial console."""
+    """XEN-GFX-001 (libvirt): the nographic equivalent with no serial console to fall back on."""
     if spec.fmt != "libvirt" or spec.graphics or spec.consoles:
         return
     if spec.guest_type == "pv":
         return  # libvirt adds the Xen PV console itself
     emit(
         ctx,
-        HEADLESS,
-        "no <graphics> and no <serial>/<console>: the guest has no console at all",
+        X.GFX_NOGRAPHIC,
+        "no <graphics> (headless, as nographic=1) and no <serial>/<console>: the guest has "
+        "no console at all",
         Pos(None, None, "devices"),
     )
 

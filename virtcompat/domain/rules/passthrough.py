@@ -1,8 +1,8 @@
 """Host devices and the virtual IOMMU: what libvirt or the hypervisor would refuse.
 
-The host-side rule (XEN-PCI-001: a PCI host device needs a working host IOMMU) and the
-populate-on-demand clash (XEN-PCI-005) keep their Xen ids for libvirt input, so a ``<hostdev>``
-cites the same rule as an xl ``pci=`` line.
+The host-side rule (XEN-PCI-001/002: a PCI host device needs a working host IOMMU) runs
+here for every format, so a ``<hostdev>`` cites the same rule as an xl ``pci=`` line; the
+populate-on-demand clash (XEN-PCI-005) is in ``memory``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from virtcompat.domain.rules._common import (
 from virtcompat.domain.spec import DomainSpec
 from virtcompat.xen import rules as X
 from virtcompat.xen.context import Ctx
+from virtcompat.xen.rules.passthrough import passthrough_host
 
 PCI_DUPLICATE = rule(
     "DOM-PCI-001",
@@ -79,18 +80,18 @@ def check_duplicate_hostdevs(spec: DomainSpec, ctx: Ctx) -> None:
 
 
 def check_hostdev_host(spec: DomainSpec, ctx: Ctx) -> None:
-    """XEN-PCI-001/005 for libvirt input (the xl/xm checks read pci= themselves).
+    """XEN-PCI-001/002: a PCI host device needs the host IOMMU, in every format.
 
-    Any PCI <hostdev> needs the host IOMMU: VFIO under KVM or TCG, and Xen's
-    hvm_directio under Xen. Under Xen an HVM guest with currentMemory < memory is PoD,
-    which libxl refuses together with passthrough.
+    xm/xl: the toolstack's own rules by guest type and Xen version (PV passthrough without
+    an IOMMU was allowed, insecurely, before xl 4.13). libvirt: VFIO under KVM or TCG and
+    Xen's hvm_directio alike need VT-d/AMD-Vi working on the target.
     """
-    if spec.fmt != "libvirt":
-        return
     devices = spec.pci_hostdevs()
     if not devices:
         return
-    first = devices[0].pos
+    if spec.fmt in ("xm", "xl"):
+        passthrough_host(ctx, "pci", f"PCI passthrough of {len(devices)} device(s)")
+        return
     accel = spec.accelerator or "kvm"
     what = f"PCI passthrough of {len(devices)} device(s) ({'VFIO' if accel != 'xen' else 'Xen'})"
     need_host(
@@ -98,25 +99,9 @@ def check_hostdev_host(spec: DomainSpec, ctx: Ctx) -> None:
         X.PCI_HVM_IOMMU,
         "pci_passthrough",
         what,
-        first,
+        devices[0].pos,
         fix="enable VT-d/AMD-Vi in the firmware",
     )
-    cur, top = spec.memory_kib, spec.max_memory_kib
-    if (
-        accel == "xen"
-        and spec.guest_type in ("hvm", "pvh")
-        and cur is not None
-        and top is not None
-        and cur.value < top.value
-    ):
-        emit(
-            ctx,
-            X.PCI_POD,
-            "IOMMU required for device passthrough but not supported together with PoD "
-            f"(currentMemory = {cur.shown} < memory = {top.shown})",
-            cur.pos,
-            hint="set <currentMemory> equal to <memory>",
-        )
 
 
 def _q35(machine: str | None) -> bool:

@@ -9,7 +9,6 @@ from virtcompat.xen.rules._base import (
     INFO,
     E,
     W,
-    _guest_label,
     _host_capability,
     _is_hvm_like,
     _rule,
@@ -185,37 +184,6 @@ def check_scheduler(ctx: Ctx) -> None:
             f"({vcpus} vCPU(s) x 100)",
             key=cap_key,
         )
-
-
-def check_hvm_host(ctx: Ctx) -> None:
-    """XEN-HVM-001/002: HVM and PVH guests need VT-x/AMD-V on, seen by Xen not dom0."""
-    if not _is_hvm_like(ctx):
-        return
-    assert ctx.guest is not None
-    ctx.requires.add("hvm")
-    key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
-    require_host(
-        ctx,
-        HVM_HOST,
-        "hvm",
-        f"an {_guest_label(ctx.guest)} guest",
-        key=key,
-        fix="enable VT-x/AMD-V in the firmware setup",
-    )
-    if ctx.host is not None:
-        masked = [
-            name
-            for name in ("hvm", "vtx")
-            if (cap := ctx.host.get(name)) is not None and cap.status is Status.MASKED
-        ]
-        if masked:
-            ctx.add(
-                HVM_DOM0_MASK,
-                "the host verdict says VT-x/AMD-V is masked: if the probe ran in a Xen dom0, "
-                "Xen hides vmx/svm from dom0's /proc/cpuinfo on purpose",
-                key=key,
-                hint="check 'xl info' (virt_caps: hvm) on the Xen host instead",
-            )
 
 
 def check_hap(ctx: Ctx) -> None:

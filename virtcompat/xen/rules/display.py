@@ -13,7 +13,9 @@ GFX_NOGRAPHIC = _rule(
     "xm (image.py) passes no VNC/SDL arguments at all when nographic=1. xl (libxl_dm.c) "
     "adds -nographic only when vnc and sdl are both off, and vnc defaults to 1 for HVM, so "
     "nographic=1 alone does nothing under xl: set vnc=0 too. nographic is HVM-only "
-    "(configure_hvm), whatever the 2009 blog's PV/HVM heading says.",
+    "(configure_hvm), whatever the 2009 blog's PV/HVM heading says. libvirt has no "
+    "nographic switch: a domain without <graphics> is headless and its console is the "
+    "serial port, so without <serial>/<console> too nothing can reach the guest's console.",
     "IM34",
     "LDM",
     "LC",

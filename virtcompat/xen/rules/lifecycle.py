@@ -39,7 +39,9 @@ LIFE_PAUSED = _rule(
     W,
     "paused is an xm command-line option (-p) that a config file may also set, because "
     "Opts.load copies every local into the options. xl has no paused key and ignores it: "
-    "use 'xl create -p'. (The 2009 blog documents paused=1 for xm 3.4.)",
+    "use 'xl create -p'. (The 2009 blog documents paused=1 for xm 3.4.) libvirt domain XML "
+    "has no equivalent either: starting paused is 'virsh start --paused' (or 'virsh create "
+    "--paused'), a property of the start, not of the domain.",
     "O34",
     "C34",
     "XP",

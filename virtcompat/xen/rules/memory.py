@@ -28,7 +28,7 @@ MEM_POD = _rule(
 
 
 def check_memory(ctx: Ctx) -> None:
-    """XEN-MEM-001/002: memory > 0, maxmem >= memory; xl HVM memory < maxmem means PoD."""
+    """XEN-MEM-001: memory > 0, maxmem >= memory (xm/xl spelling and defaults)."""
     mem = ctx.int_of("memory")
     maxmem = ctx.int_of("maxmem")
     if mem is not None and mem <= 0:
@@ -45,11 +45,4 @@ def check_memory(ctx: Ctx) -> None:
             else "maxmem must not be below memory (xl.cfg)"
         )
         ctx.add(MEM_RANGE, f"maxmem = {maxmem} < memory = {effective}: {msg}", key="maxmem")
-    elif ctx.xl and ctx.guest == "hvm" and maxmem > effective:
-        ctx.add(
-            MEM_POD,
-            f"memory = {effective} < maxmem = {maxmem}: the HVM guest starts pre-ballooned "
-            "(populate-on-demand) and needs a balloon driver early in boot",
-            key="maxmem",
-            hint="set memory = maxmem unless the guest has a balloon driver",
-        )
+    # XEN-MEM-002 (PoD) runs on the DomainSpec for xl and libvirt: domain/rules/memory.py.

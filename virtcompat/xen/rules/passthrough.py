@@ -205,16 +205,7 @@ def check_pci(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bo
                     "passthrough = 'share_pt' is for HVM/PVH guests only",
                     key="passthrough",
                 )
-        mem = ctx.int_of("memory")
-        maxmem = ctx.int_of("maxmem")
-        if (devices or dtdevs) and _is_hvm_like(ctx) and mem and maxmem and mem < maxmem:
-            ctx.add(
-                PCI_POD,
-                "IOMMU required for device passthrough but not supported together with PoD "
-                f"(memory = {mem} < maxmem = {maxmem})",
-                key="maxmem",
-                hint="set memory = maxmem",
-            )
+        # XEN-PCI-005 (PoD with passthrough) runs on the DomainSpec: domain/rules/memory.py.
     # XEN-PCI-006: raw hardware access for trusted guests only.
     for key in ("pci_permissive", "pci_seize"):
         if ctx.truthy(key):
@@ -247,7 +238,7 @@ def check_pci(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bo
                 )
     if not devices:
         if _gfx_passthru_on(ctx):
-            _passthrough_host(ctx, "gfx_passthru", "graphics passthrough (gfx_passthru)")
+            passthrough_host(ctx, "gfx_passthru", "graphics passthrough (gfx_passthru)")
         return
     # XEN-PCI-007: defaults that changed between the toolstacks.
     if ctx.guest == "hvm" and not ctx.has("pci_msitranslate"):
@@ -259,10 +250,12 @@ def check_pci(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bo
         )
     if ctx.xl and ctx.guest == "pv" and not ctx.has("e820_host"):
         ctx.add(PCI_DEFAULTS, "xl sets e820_host = 1 for a PV guest with PCI devices", key="pci")
-    _passthrough_host(ctx, "pci", f"PCI passthrough of {len(devices)} device(s)")
+    # XEN-PCI-001/002 for the devices themselves run on the DomainSpec
+    # (domain/rules/passthrough.py), which calls passthrough_host() below.
 
 
-def _passthrough_host(ctx: Ctx, key: str, what: str) -> None:
+def passthrough_host(ctx: Ctx, key: str, what: str) -> None:
+    """XEN-PCI-001/002: the host IOMMU an xm/xl passthrough needs, by guest type and version."""
     old_xen = ctx.version is not None and ctx.version.before("4.0")
     iommu_hint = (
         "Xen 3.4 leaves the IOMMU off by default: boot Xen with iommu=1"

@@ -27,7 +27,9 @@ USB_IMPLICIT = _rule(
     W,
     "xl.cfg says 'The USB bus must also be enabled using usb=1'. In practice qemu-dm's "
     "-usbdevice sets usb_enabled (3.2 ioemu vl.c) and libxl adds -usb itself, so it works; "
-    "say usb=1 for clarity and portability.",
+    "say usb=1 for clarity and portability. libvirt adds the machine's default USB "
+    "controller by itself; only <controller type='usb' model='none'/> removes it "
+    "(DOM-USB-001).",
     "XLCFG",
     "LDM",
 )
