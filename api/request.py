@@ -69,6 +69,11 @@ class DecodingRequest(Request):
         try:
             data = super().get_data(cache=True, as_text=False, parse_form_data=parse_form_data)
         except OSError as exc:
+            if isinstance(exc, TimeoutError) or type(exc).__name__ == "ClientTooSlow":
+                # The worker's read deadline (api/gunicorn_worker.py) ran out mid-body.
+                raise Problem(
+                    408, "The request body arrived too slowly.", headers={"Connection": "close"}
+                ) from exc
             raise Problem(400, "The request body could not be read to its end.") from exc
         except Exception as exc:
             # gunicorn's chunked-body errors derive from its ParseException, not OSError.

@@ -36,6 +36,19 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _OCT = frozenset("01234567")
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _IDENT_CHARS = _IDENT_START | _DIGITS
+# Blank lines after a newline: one NEWLINE token stands for all of them (the parser treats a
+# run of newlines like one), so a file of 256 KiB of newlines is one token, not 262,144.
+_BLANK_LINES_XL = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)+")
+_BLANK_LINES_XM = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n?|\n))+")
+MAX_LIST_ITEMS = 4096
+# Where error recovery may resume once a bad statement has swallowed many tokens: a line that
+# starts like an assignment.
+# (A backslash before the newline continues the line in xm, so that is no statement start.)
+_STATEMENT_LINE_RE = re.compile(r"(?<!\\)(?<!\\\r)\n(?=[A-Za-z_][\w.]{0,63}[ \t]*\+?=)")
+#: Tokens error recovery may skip in one file before it stops tokenizing bad statements and
+#: scans for the next line that looks like an assignment instead: the lexer's per-token cost
+#: would otherwise let 256 KiB of garbage take seconds.
+_SKIP_TOKEN_BUDGET = 8192
 # libxlu sets its "looks like Python" flag on these characters (§3).
 _PYTHONISH = frozenset("-+.():")
 _PY_PUNCT = frozenset("()[]{}.,:;@=+-*/%<>&|^~!`")
@@ -268,6 +281,7 @@ class _Lexer:
             self.i = i + 1
             self._newline_at(i + 1)
             self.at_line_start = True
+            self._eat_blank_lines()
             return tok
         if c == "\r":
             if i + 1 < n and s[i + 1] == "\n":
@@ -292,6 +306,7 @@ class _Lexer:
                 self.i = i + 1
                 self._newline_at(i + 1)
                 self.at_line_start = True
+                self._eat_blank_lines()
                 return tok
             issue = None
             if not self._cr_reported:
@@ -324,9 +339,13 @@ class _Lexer:
             self.i = j + 1
             self._newline_at(j + 1)
             self.at_line_start = True
+            self._eat_blank_lines()
             return tok
         if c == ";":
             self.i = i + 1
+            if not xm:  # empty statements are allowed in xl: a run of them is one
+                while self.i < n and s[self.i] in "; \t":
+                    self.i += 1
             return self._tok(_T.SEMI, ";", i, first)
         if c == "=":
             if xm and i + 1 < n and s[i + 1] == "=":
@@ -372,7 +391,7 @@ class _Lexer:
             issue = self._issue(
                 IssueKind.SYNTAX, i, f"invalid character {c!r} (Python raises SyntaxError)"
             )
-            return self._error(i, i + 1, first, issue)
+            return self._error(i, self._run_end(i, c), first, issue)
         hint = None
         if c in _PYTHONISH:
             hint = (
@@ -380,7 +399,40 @@ class _Lexer:
                 "no longer supported.' (see wiki.xen.org/wiki/PythonInXlConfig)"
             )
         issue = self._issue(IssueKind.SYNTAX, i, f"lexical error at {c!r}", hint, quotes=True)
-        return self._error(i, i + 1, first, issue)
+        return self._error(i, self._run_end(i, c), first, issue)
+
+    def _eat_blank_lines(self) -> None:
+        """Blank and comment-only lines after a newline: one NEWLINE token stands for all of
+        them (the parser treats a run of newlines like one)."""
+        m = (_BLANK_LINES_XM if self.mode is Mode.XM else _BLANK_LINES_XL).match(self.s, self.i)
+        if m is None:
+            return
+        s, start, end = self.s, self.i, m.end()
+        lines = s.count("\n", start, end)
+        if self.mode is Mode.XM:
+            lines += s.count("\r", start, end) - s.count("\r\n", start, end)
+        self.line += lines
+        self.line_start = end
+        self.i = end
+
+    def _run_end(self, i: int, c: str) -> int:
+        """End of the run of ``c`` starting at ``i``: repeated bad characters are one error
+        (one token and one finding, whatever the run's length)."""
+        j = i + 1
+        if j < self.n and self.s[j] == c:
+            j = len(self.s) - len(self.s[j:].lstrip(c)) if c != "\n" else j
+        return j
+
+    def resync(self) -> None:
+        """Error recovery past a long bad statement: resume at the next line that starts
+        like an assignment (or at the end), without tokenizing what lies between."""
+        m = _STATEMENT_LINE_RE.search(self.s, self.i)
+        end = m.start() + 1 if m else self.n
+        self.line += self.s.count("\n", self.i, end)
+        if m:
+            self.line_start = end
+        self.i = end
+        self.at_line_start = m is not None
 
     def _word(self, i: int, first: bool) -> _Token:
         s, n, xm = self.s, self.n, self.mode is Mode.XM
@@ -662,6 +714,7 @@ class _Parser:
         self.is_secret = is_secret
         self.key: str | None = None
         self.last_kind: _T = _T.NEWLINE
+        self.skip_budget = _SKIP_TOKEN_BUDGET
 
     # -- token stream ---------------------------------------------------------------
     def peek(self, k: int = 0) -> _Token:
@@ -1015,6 +1068,15 @@ class _Parser:
             return ListValue((), open_tok.line, open_tok.column)
         while True:
             items.append(self._value(depth + 1))
+            if len(items) > MAX_LIST_ITEMS:
+                raise _Abort(
+                    Issue(
+                        IssueKind.LIMIT,
+                        open_tok.line,
+                        open_tok.column,
+                        f"list longer than {MAX_LIST_ITEMS} items: not validated",
+                    )
+                )
             self._skip_newlines()
             tok = self.peek()
             if tok.kind is _T.COMMA:
@@ -1053,6 +1115,13 @@ class _Parser:
         opened_at = None
         last = self.peek().line
         while True:
+            # One budget for the whole file: once spent, every bad statement ends at the
+            # next line that starts like an assignment (and adds its finding, so MAX_ISSUES
+            # bounds the rest).
+            self.skip_budget -= 1
+            if self.skip_budget < 0 and not self.buf:
+                self.lx.resync()
+                break
             tok = self.peek()
             if tok.kind is _T.EOF:
                 if depth > 0 and self.xm and opened_at is not None:
