@@ -57,61 +57,80 @@ def _pci_address(text: str) -> str | None:
     return f"{int(dom or '0', 16):04x}:{int(bus, 16):02x}:{int(dev, 16):02x}.{fn}"
 
 
-def spec_from_ctx(ctx: Ctx) -> DomainSpec:
-    spec = DomainSpec(fmt=ctx.fmt)
-    spec.accel = Val("xen", Pos(), "xen")
-    name = ctx.str_of("name")
-    if name is not None:
-        spec.name = Val(name, _pos(ctx, "name"), name)
+_XEN = Val("xen", Pos(), "xen")
+_BOOLS = ("hap", "pae", "acpi", "apic", "paused", "nographic")
+_GRAPHICS = ("vnc", "sdl", "spice")
+_EVENTS = ("on_poweroff", "on_reboot", "on_crash")
+# Every key the model reads; a config sets a handful, so only those are looked at (this runs
+# on every xl request, after the checks).
+_KEYS = frozenset(
+    {"name", "memory", "maxmem", "vcpus", "maxvcpus", "nestedhvm", "pci", "dtdev", "usb"}
+    | {"usbdevice", "localtime", "rtc_timeoffset", *_BOOLS, *_GRAPHICS, *_EVENTS}
+)
+
+
+def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key family
+    spec = DomainSpec(fmt=ctx.fmt, accel=_XEN)
     if ctx.guest is not None:
         # The key that chose the guest type (none when the default applied): xm has no type.
         key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
         pos = _pos(ctx, key) if key is not None else Pos()
         spec.guest = Val(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
-    spec.memory_kib = _int(ctx, "memory", 1024)
-    spec.max_memory_kib = _int(ctx, "maxmem", 1024)
-    spec.vcpus = _int(ctx, "vcpus")
-    spec.max_vcpus = _int(ctx, "maxvcpus")
-    spec.nested = _bool(ctx, "nestedhvm") if ctx.xl else None
-    for attr in ("hap", "pae", "acpi", "apic", "paused", "nographic"):
-        setattr(spec, attr, _bool(ctx, attr))
+    present = ctx.settings.keys() & _KEYS
+    if not present:
+        return spec
+    if "name" in present and (name := ctx.str_of("name")) is not None:
+        spec.name = Val(name, _pos(ctx, "name"), name)
+    if "memory" in present:
+        spec.memory_kib = _int(ctx, "memory", 1024)
+    if "maxmem" in present:
+        spec.max_memory_kib = _int(ctx, "maxmem", 1024)
+    if "vcpus" in present:
+        spec.vcpus = _int(ctx, "vcpus")
+    if "maxvcpus" in present:
+        spec.max_vcpus = _int(ctx, "maxvcpus")
+    if "nestedhvm" in present and ctx.xl:
+        spec.nested = _bool(ctx, "nestedhvm")
+    for attr in _BOOLS:
+        if attr in present:
+            setattr(spec, attr, _bool(ctx, attr))
     devices = [
         HostDev("pci", _pci_address(item.text), _at(item, "pci"))
-        for item in (ctx.strings("pci") if ctx.has("pci") else [])
+        for item in (ctx.strings("pci") if "pci" in present else [])
         if item.text.strip()
     ]
     # xl dtdev: device-tree passthrough, which needs the IOMMU (and excludes PoD) just the same.
-    if ctx.xl:
+    if ctx.xl and "dtdev" in present:
         devices += [HostDev("dt", item.text, _at(item, "dtdev")) for item in ctx.strings("dtdev")]
     spec.hostdevs = tuple(devices)
-    if ctx.truthy("usb"):
+    if "usb" in present and ctx.truthy("usb"):
         spec.usb_controllers = (UsbController(None, _pos(ctx, "usb")),)
-    spec.inputs = tuple(
-        Input(item.text, "usb", _at(item, "usbdevice"))
-        for item in ctx.strings("usbdevice")
-        if item.text in ("tablet", "mouse", "keyboard")
-    )
+    if "usbdevice" in present:
+        spec.inputs = tuple(
+            Input(item.text, "usb", _at(item, "usbdevice"))
+            for item in ctx.strings("usbdevice")
+            if item.text in ("tablet", "mouse", "keyboard")
+        )
     graphics: list[Graphics] = []
-    for key in ("vnc", "sdl", "spice"):
-        if ctx.truthy(key):
+    for key in _GRAPHICS:
+        if key in present and ctx.truthy(key):
             listen = ctx.str_of("vnclisten") if key == "vnc" else None
             passwd = ctx.str_of("vncpasswd" if key == "vnc" else "spicepasswd")
             graphics.append(
                 Graphics(key, listen, None if passwd is None else passwd != "", _pos(ctx, key))
             )
     spec.graphics = tuple(graphics)
-    localtime = ctx.truthy("localtime")
-    offset = ctx.int_of("rtc_timeoffset")
-    if ctx.has("localtime") or ctx.has("rtc_timeoffset"):
-        key = "rtc_timeoffset" if ctx.has("rtc_timeoffset") else "localtime"
+    if "localtime" in present or "rtc_timeoffset" in present:
+        localtime = ctx.truthy("localtime")
+        offset = ctx.int_of("rtc_timeoffset")
+        key = "rtc_timeoffset" if "rtc_timeoffset" in present else "localtime"
         spec.clock = Clock(
             offset="variable" if offset else ("localtime" if localtime else "utc"),
             adjustment=offset,
             basis="localtime" if localtime else "utc",
             pos=_pos(ctx, key),
         )
-    for event in ("on_poweroff", "on_reboot", "on_crash"):
-        action = ctx.str_of(event)
-        if action is not None:
+    for event in _EVENTS:
+        if event in present and (action := ctx.str_of(event)) is not None:
             spec.lifecycle[event] = Val(action, _pos(ctx, event), action)
     return spec

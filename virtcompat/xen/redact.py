@@ -34,13 +34,27 @@ def is_secret_key(key: str) -> bool:
     return any(m in lowered for m in _SECRET_MARKERS)
 
 
+def _may_hold_secret(text: str) -> bool:
+    """A cheap pre-test for _FIELD_RE: every match contains one of these (case-folded).
+    Almost no value or message does, and this runs on each of them per request."""
+    lowered = text.lower()
+    return any(m in lowered for m in _FIELD_MARKERS)
+
+
+_FIELD_MARKERS = ("passwd", "password", "passphrase", "secret", "token")
+
+
 def mask_fields(text: str) -> str:
     """Mask password-like ``k=v`` fields: ``vncpasswd=abc`` -> ``vncpasswd=***``."""
+    if not _may_hold_secret(text):
+        return text
     return _FIELD_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 
 def spec_secrets(text: str) -> list[str]:
     """The values of password-like fields in a spec string (to mask them elsewhere too)."""
+    if not _may_hold_secret(text):
+        return []
     return [m.group(3) for m in _FIELD_RE.finditer(text) if m.group(3)]
 
 
