@@ -67,11 +67,20 @@ def _wants_csv() -> bool:
 
 def _problem_for(exc: ResolveError | QueryError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, ResolveError):
+        unresolved = exc.unresolved or (exc.as_unresolved(),)
         extra = {
-            "errors": [{"field": exc.field, "message": f"{exc.reason}: {exc.value}"}],
+            "errors": [{"field": u.field, "message": f"{u.reason}: {u.value}"} for u in unresolved],
             "candidates": list(exc.candidates),
+            "unresolved": [u.as_dict() for u in unresolved],
         }
-        return 422, problem_body(422, str(exc), "Unknown or ambiguous name", **extra)
+        detail = "Nothing in the query resolved: " + "; ".join(
+            f"{u.field} {u.value!r} is {u.reason}" for u in unresolved
+        )
+        if exc.field == "stepping":
+            detail = str(exc)
+        else:
+            detail += f". Next step: {unresolved[0].next_step}."
+        return 422, problem_body(422, detail, "Unknown or ambiguous name", **extra)
     return 422, problem_body(
         422,
         f"{exc.field}: {exc}",
@@ -108,7 +117,8 @@ class Compat(MethodView):
             },
             "304": {"description": "Not modified (If-None-Match)"},
             "422": {
-                "description": "Unknown or ambiguous name (lists candidates)",
+                "description": "Nothing in the query resolved: each name is listed under "
+                "`unresolved` with its candidates and the next step",
                 "content": {"application/problem+json": {"schema": ProblemSchema}},
             },
         },

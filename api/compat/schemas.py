@@ -18,10 +18,17 @@ class CompatQueryArgsSchema(Schema):
     hypervisor = fields.String(validate=validate.OneOf(["xen", "kvm"]))
 
 
+_CONFIDENCE = ["high", "medium", "low"]
+_LAYERS = ["cpu", "chipset", "firmware", "kernel", "hypervisor", "board"]
+
+
 class EvidenceSchema(Schema):
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": ["spec", "probe", "note", "inference"]})
     id = fields.Raw(allow_none=True)
     source = fields.String(allow_none=True)
+    confidence = fields.String(
+        metadata={"enum": _CONFIDENCE, "description": "the citation's own confidence"}
+    )
 
 
 class ReasonSchema(Schema):
@@ -32,13 +39,64 @@ class ReasonSchema(Schema):
     hint = fields.Dict(allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceSchema))
     advisory = fields.Boolean()
+    confidence = fields.String(
+        metadata={
+            "enum": _CONFIDENCE,
+            "description": "what this step rests on: an explicit record or observation "
+            "(high), a weaker citation (medium), an HW-INFER-* rule (low); absent for a "
+            "derived or guidance step",
+        }
+    )
+
+
+class LayersSchema(Schema):
+    judged = fields.List(
+        fields.String(metadata={"enum": _LAYERS}),
+        metadata={"description": "layers whose deciding reasons all settled something"},
+    )
+    unjudged = fields.List(
+        fields.String(metadata={"enum": _LAYERS}),
+        metadata={
+            "description": "layers this question needs that nothing settled (no evidence, or "
+            "a reason still 'unknown'); a 'supported' with any is at most 'medium'"
+        },
+    )
 
 
 class CapabilitySchema(Schema):
     status = fields.String(
         metadata={"enum": ["supported", "unsupported", "disabled", "masked", "unknown", "conflict"]}
     )
+    confidence = fields.String(
+        metadata={
+            "enum": _CONFIDENCE,
+            "description": "high: explicit records or observations for every layer; medium: "
+            "a weaker citation, or 'supported' with an unjudged layer; low: inferred by an "
+            "HW-INFER-* rule, and every 'unknown'",
+        }
+    )
+    layers = fields.Nested(LayersSchema)
+    withheld = fields.Dict(
+        metadata={
+            "description": "with min_confidence: the verdict below the demanded confidence "
+            "that 'unknown' replaced ({status, confidence})"
+        }
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class UnresolvedSchema(Schema):
+    field = fields.String(metadata={"enum": ["board", "cpu", "chipset"]})
+    value = fields.String()
+    reason = fields.String(metadata={"enum": ["unknown", "ambiguous"]})
+    candidates = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the parts an ambiguous name fits, or same-generation "
+            "suggestions for an unknown one"
+        },
+    )
+    next_step = fields.String()
 
 
 class CapabilitiesSchema(Schema):
@@ -52,6 +110,13 @@ class CapabilitiesSchema(Schema):
 class CompatResultSchema(Schema):
     query = fields.Dict()
     resolved = fields.Dict()
+    unresolved = fields.List(
+        fields.Nested(UnresolvedSchema),
+        metadata={
+            "description": "names that matched no catalogue row, or several; their layers "
+            "are judged 'unknown' and the rest of the query is still answered"
+        },
+    )
     capabilities = fields.Nested(CapabilitiesSchema)
     rules_version = fields.String()
     catalog_version = fields.Integer()

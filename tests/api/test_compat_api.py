@@ -196,3 +196,74 @@ def test_cached_answers_follow_catalogue_writes(client: FlaskClient, auth: Any) 
     )
     assert patched.status_code == 200
     assert client.get(url).get_json()["capabilities"]["vtx"]["status"] == "supported"
+
+
+# -- confidence, layers, unresolved names (issue #9) -------------------------------------------
+
+
+def test_cpu_alone_is_not_supported_with_high_confidence(client: FlaskClient) -> None:
+    # The README's promise: no layer judged but the CPU, so the firmware (whether the BIOS
+    # lets VT-x be enabled) is open and the verdict cannot be "high".
+    vtx = compat(client, cpu="Core 2 Quad Q9550")["capabilities"]["vtx"]
+    assert vtx["status"] == "supported"
+    assert vtx["confidence"] in ("medium", "low")
+    assert vtx["layers"] == {"judged": ["cpu"], "unjudged": ["firmware"]}
+
+
+def test_every_capability_carries_confidence_and_layers(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ45CB", bios="0061", cpu="Q9550")
+    for cap in doc["capabilities"].values():
+        assert cap["confidence"] in ("high", "medium", "low")
+        assert set(cap["layers"]) == {"judged", "unjudged"}
+    # Intel's note (DQ45CB, BIOS 0061), the Q45 datasheet and the board's documented VT-d
+    # settle every hardware layer of VT-d.
+    vtd = doc["capabilities"]["vtd"]
+    assert vtd["status"] == "supported" and vtd["layers"]["unjudged"] == []
+    assert {"cpu", "chipset", "firmware"} <= set(vtd["layers"]["judged"])
+
+
+def test_unknown_status_is_low_confidence(client: FlaskClient) -> None:
+    vtd = compat(client, board="DQ45CB")["capabilities"]["vtd"]
+    assert vtd["status"] == "unknown" and vtd["confidence"] == "low"
+    assert "firmware" in vtd["layers"]["unjudged"]  # the BIOS release decides (0061)
+
+
+def test_unknown_cpu_keeps_the_boards_verdict(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ45CB", bios="0061", cpu="Core i5-99999X")
+    assert doc["resolved"]["board"]["slug"] == "intel-dq45cb" and doc["resolved"]["cpu"] is None
+    # Q45 keeps VT-d in the MCH: the board and BIOS settle it without the CPU.
+    assert doc["capabilities"]["vtd"]["status"] == "supported"
+    assert doc["capabilities"]["vtx"]["status"] == "unknown"
+    [item] = doc["unresolved"]
+    assert item["field"] == "cpu" and item["value"] == "Core i5-99999X"
+    assert item["reason"] == "unknown" and "probe" in item["next_step"]
+
+
+def test_nothing_resolved_is_422_with_the_next_step(client: FlaskClient) -> None:
+    resp = client.get("/api/v1/compat", query_string={"cpu": "Core i5-99999X"})
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert body["unresolved"][0]["field"] == "cpu"
+    assert "probe" in body["detail"] and "ARK" in body["detail"]
+
+
+def test_batch_items_keep_what_resolved(client: FlaskClient) -> None:
+    resp = client.post(
+        "/api/v1/compat/batch",
+        json={"items": [{"board": "DQ45CB", "bios": "0061", "cpu": "Core i5-99999X"}]},
+    )
+    [result] = resp.get_json()["results"]
+    assert result["capabilities"]["vtd"]["status"] == "supported"
+    assert result["unresolved"][0]["field"] == "cpu"
+
+
+def test_csv_carries_confidence_and_unresolved(client: FlaskClient) -> None:
+    resp = client.get(
+        "/api/v1/compat",
+        query_string={"board": "DQ45CB", "bios": "0061", "cpu": "Core i5-99999X"},
+        headers={"Accept": "text/csv"},
+    )
+    [row] = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert row["vtd_status"] == "supported" and row["vtd_confidence"] in ("high", "medium")
+    assert row["vtx_confidence"] == "low"
+    assert row["unresolved"] == "cpu=Core i5-99999X (unknown)"

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from virtcompat.capability import CAPABILITIES
+from virtcompat.engine.confidence import rate
 from virtcompat.engine.resolve import ResolveError, catalog_facts
-from virtcompat.engine.snapshot import Snapshot
+from virtcompat.engine.snapshot import CpuSpec, Snapshot
 from virtcompat.engine.verdict import judge
 from virtcompat.rules.registry import rules_version
 
@@ -132,7 +133,7 @@ def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
         chipset=query["chipset"],
         stepping=query["stepping"],
     )
-    caps = judge(facts, query["hypervisor"])
+    caps = rate(judge(facts, query["hypervisor"]), facts)
     board, cpu = facts.board.spec, facts.cpu.spec
     chips = facts.chipset.candidates
     return {
@@ -146,9 +147,7 @@ def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
             }
             if board
             else None,
-            "cpu": {"id": cpu.id, "slug": cpu.slug, "name": cpu.brand, "vendor": cpu.vendor}
-            if cpu
-            else None,
+            "cpu": _cpu_doc(cpu) if cpu else None,
             "chipset": (
                 {
                     "id": chips[0].id,
@@ -170,10 +169,23 @@ def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
                 else None
             ),
         },
+        "unresolved": [u.as_dict() for u in facts.unresolved],
         "capabilities": {name: caps[name].as_dict() for name in CAPABILITIES},
         "rules_version": rules_version(),
         "catalog_version": snapshot.version,
     }
+
+
+def _cpu_doc(cpu: CpuSpec) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": cpu.id, "slug": cpu.slug, "name": cpu.brand, "vendor": cpu.vendor}
+    if cpu.processor_number:
+        doc["processor_number"] = cpu.processor_number
+    if cpu.microarch or cpu.code_name:
+        doc["microarch"] = cpu.microarch
+        doc["code_name"] = cpu.code_name
+    if cpu.isa != "x86":
+        doc["isa"] = cpu.isa
+    return doc
 
 
 CSV_COLUMNS = (
@@ -185,7 +197,12 @@ CSV_COLUMNS = (
     "resolved_board",
     "resolved_cpu",
     "resolved_chipset",
-    *(f"{cap}_{part}" for cap in CAPABILITIES for part in ("status", "rule", "reason")),
+    *(
+        f"{cap}_{part}"
+        for cap in CAPABILITIES
+        for part in ("status", "confidence", "rule", "reason")
+    ),
+    "unresolved",
     "error",
 )
 
@@ -203,6 +220,7 @@ def csv_rows(results: Iterable[Mapping[str, Any]]) -> str:
                 {k: (err.get("query") or {}).get(k, "") for k in QUERY_FIELDS if k in CSV_COLUMNS}
             )
             row["error"] = err.get("detail", "")
+            row["unresolved"] = _csv_unresolved(err.get("unresolved") or [])
         else:
             q = result["query"]
             row.update({k: q.get(k, "") for k in QUERY_FIELDS if k in CSV_COLUMNS})
@@ -221,10 +239,22 @@ def csv_rows(results: Iterable[Mapping[str, Any]]) -> str:
                 ]
                 first = decisive[0] if decisive else (verdict["reasons"] or [{}])[0]
                 row[f"{cap}_status"] = verdict["status"]
+                row[f"{cap}_confidence"] = verdict.get("confidence", "")
                 row[f"{cap}_rule"] = first.get("rule", "")
                 row[f"{cap}_reason"] = first.get("message", "")
+            row["unresolved"] = _csv_unresolved(result.get("unresolved") or [])
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
     return out.getvalue()
+
+
+def _csv_unresolved(items: Iterable[Mapping[str, Any]]) -> str:
+    """One cell: "cpu=i5-99999 (unknown); cpu=920 (ambiguous: Pentium D 920 | Core i7-920)"."""
+    parts = []
+    for u in items:
+        cands = " | ".join(u.get("candidates") or [])
+        detail = f"{u.get('reason', 'unknown')}: {cands}" if cands else u.get("reason", "unknown")
+        parts.append(f"{u.get('field')}={u.get('value')} ({detail})")
+    return "; ".join(parts)
 
 
 def _csv_safe(value: Any) -> str:

@@ -8,6 +8,7 @@ its provenance so the verdict can cite it; ``None`` always means "not known", ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from virtcompat.capability import Evidence
 from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, EvidenceTally
@@ -130,6 +131,39 @@ class XenFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A component the query named that matched no catalogue row, or several."""
+
+    field: str  # "board" | "cpu" | "chipset"
+    value: str
+    reason: str  # "unknown" | "ambiguous"
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def next_step(self) -> str:
+        if self.reason == "ambiguous":
+            return f"name the {self.field} exactly: one of the candidates"
+        if self.field == "cpu":
+            return (
+                "post a probe from that machine (POST /api/v1/probes), or import an ARK export "
+                "that lists the CPU (flask --app app catalogue import --source ark FILE)"
+            )
+        return (
+            f"post a probe from that machine (POST /api/v1/probes): the {self.field} is then "
+            "recorded for curators; or add it to the catalogue"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "value": self.value,
+            "reason": self.reason,
+            "candidates": list(self.candidates),
+            "next_step": self.next_step,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HostFacts:
     origin: str  # "catalog" | "probe"
     cpu: CpuFacts = field(default_factory=CpuFacts)
@@ -141,6 +175,8 @@ class HostFacts:
     xen: XenFacts | None = None
     # Probe tallies for the matched board (all BIOS releases and "" for any BIOS).
     tallies: tuple[EvidenceTally, ...] = ()
+    # Components the query named that did not resolve: their layers are judged "unknown".
+    unresolved: tuple[Unresolved, ...] = ()
 
     @property
     def observed(self) -> bool:

@@ -51,7 +51,12 @@ class Cite:
             label = f"{label} [{self.document_id}]"
         if self.url:
             label = f"{label} <{self.url}>"
-        return Evidence(kind=kind, id=row_id, source=f"{label} (confidence {self.confidence})")
+        return Evidence(
+            kind=kind,
+            id=row_id,
+            source=f"{label} (confidence {self.confidence})",
+            confidence=self.confidence,
+        )
 
 
 @dataclass(frozen=True, slots=True)
