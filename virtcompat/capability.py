@@ -146,6 +146,8 @@ class Capability:
     confidence: Confidence | None = None
     judged: tuple[Layer, ...] = ()
     unjudged: tuple[Layer, ...] = ()
+    # The verdict a demanded confidence replaced with "unknown": (status, confidence).
+    withheld: tuple[Status, Confidence] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status.value}
@@ -154,6 +156,11 @@ class Capability:
             out["layers"] = {
                 "judged": [layer.value for layer in self.judged],
                 "unjudged": [layer.value for layer in self.unjudged],
+            }
+        if self.withheld is not None:
+            out["withheld"] = {
+                "status": self.withheld[0].value,
+                "confidence": self.withheld[1].value,
             }
         out["reasons"] = [r.as_dict() for r in self.reasons]
         return out

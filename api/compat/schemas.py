@@ -16,6 +16,13 @@ class CompatQueryArgsSchema(Schema):
     chipset = fields.String(metadata={"description": "id, slug, name or a PCI id (8086:2e10)"})
     stepping = fields.String(metadata={"description": "CPU stepping name (R0) or number"})
     hypervisor = fields.String(validate=validate.OneOf(["xen", "kvm"]))
+    min_confidence = fields.String(
+        validate=validate.OneOf(["high", "medium", "low"]),
+        metadata={
+            "description": "answer 'unknown' (rule HW-CONFIDENCE-BELOW, the verdict kept under "
+            "'withheld') for every capability whose confidence is below this"
+        },
+    )
 
 
 _CONFIDENCE = ["high", "medium", "low"]

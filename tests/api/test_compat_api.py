@@ -267,3 +267,26 @@ def test_csv_carries_confidence_and_unresolved(client: FlaskClient) -> None:
     assert row["vtd_status"] == "supported" and row["vtd_confidence"] in ("high", "medium")
     assert row["vtx_confidence"] == "low"
     assert row["unresolved"] == "cpu=Core i5-99999X (unknown)"
+
+
+def test_min_confidence_high_withholds_weaker_verdicts(client: FlaskClient) -> None:
+    doc = compat(client, cpu="Core 2 Quad Q9550", min_confidence="high")
+    vtx = doc["capabilities"]["vtx"]
+    assert vtx["status"] == "unknown"
+    assert vtx["withheld"]["status"] == "supported" and vtx["withheld"]["confidence"] != "high"
+    first = vtx["reasons"][0]
+    assert first["rule"] == "HW-CONFIDENCE-BELOW" and not first["advisory"]
+    assert all(r["advisory"] for r in vtx["reasons"][1:])
+    # Without the demand the same query answers as before.
+    assert compat(client, cpu="Core 2 Quad Q9550")["capabilities"]["vtx"]["status"] == "supported"
+
+
+def test_min_confidence_keeps_what_meets_it(client: FlaskClient) -> None:
+    doc = compat(client, board="DQ45CB", bios="0061", cpu="Q9550", min_confidence="high")
+    vtd = doc["capabilities"]["vtd"]
+    assert vtd["status"] == "supported" and "withheld" not in vtd
+
+
+def test_min_confidence_must_be_a_level(client: FlaskClient) -> None:
+    resp = client.get("/api/v1/compat", query_string={"cpu": "Q9550", "min_confidence": "sure"})
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from virtcompat.capability import Capability
+from virtcompat.capability import Capability, Confidence
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import (
     BoardFacts,
@@ -22,6 +22,7 @@ from virtcompat.engine.hostfacts import (
     HostFacts,
     HypervisorFacts,
     KernelFacts,
+    Unresolved,
     XenFacts,
 )
 from virtcompat.engine.passthrough import PT_DEVICE
@@ -123,13 +124,26 @@ def probe(flags: str = "vmx ept", release: tuple[int, int] = (6, 1), **kw: objec
 
 
 def fired(facts: HostFacts, rule: str, hypervisor: str | None = None) -> bool:
-    caps: dict[str, Capability] = judge(facts, hypervisor)
+    caps: dict[str, Capability] = judge(facts, hypervisor, DEMANDS.get(rule))
     return any(
         r.rule == rule and r.status.value != "supported" for c in caps.values() for r in c.reasons
     )
 
 
 STEP = (SteppingSpec("M0", 6, "no"), SteppingSpec("R0", 10, "yes"))
+# Rules that answer a caller's demand rather than a host fact: the confidence asked for.
+DEMANDS = {R.CONFIDENCE_BELOW.id: Confidence.HIGH}
+
+
+def part(brand: str, vendor: str = "intel", **kw: object) -> CpuFacts:
+    """A catalogue CPU row that says nothing about VT-x, VT-d or SLAT (a blank ARK cell),
+    placed by ``kw`` (microarch, family/model, launch_year, isa…)."""
+    spec = replace(cpu(brand, vtx="unknown", vtd="unknown", slat="unknown", vendor=vendor), **kw)  # type: ignore[arg-type]
+    return CpuFacts(vendor=vendor, spec=spec)
+
+
+NO_CHIPSET = ChipsetFacts()
+CPU_CHIPSET = ChipsetFacts(candidates=(chipset("Q67", location="cpu"),))
 K = KernelFacts
 
 CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
@@ -311,6 +325,45 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
         lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x17, stepping=6)),
         lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x1A, stepping=5)),
     ),
+    # Inference where the record is blank (sources README, "Rules the sources support").
+    R.INFER_INTEL_EPT.id: (
+        lambda: catalog(cpu=part("Core 2 Quad Q9550", microarch="penryn")),
+        lambda: catalog(cpu=part("Core i5-12400", code_name="Alder Lake")),
+    ),
+    R.INFER_INTEL_VTX.id: (
+        lambda: catalog(cpu=part("Xeon Phi 7250", microarch="knights-landing")),
+        lambda: catalog(cpu=part("Core Ultra 7 155H", code_name="Meteor Lake")),
+    ),
+    R.INFER_INTEL_VTD.id: (
+        # Before Skylake VT-d is per SKU: a blank record stays open.
+        lambda: catalog(
+            cpu=part("Core i5-2400", microarch="sandy-bridge", launch_year=2011),
+            chipset=CPU_CHIPSET,
+        ),
+        lambda: catalog(
+            cpu=part("Core i5-12400", microarch="alder-lake", launch_year=2022),
+            chipset=CPU_CHIPSET,
+        ),
+    ),
+    R.INFER_AMD_V.id: (
+        lambda: catalog(cpu=part("Athlon 64 X2 4200+", "amd", family=0x0F, model=0x2B)),
+        lambda: catalog(cpu=part("Ryzen 7 5800X", "amd", family=0x19, model=0x21)),
+    ),
+    R.INFER_AMD_NPT.id: (
+        lambda: catalog(cpu=part("Turion X2 Ultra ZM-80", "amd", family=0x11, model=0x03)),
+        lambda: catalog(cpu=part("Ryzen 7 5800X", "amd", family=0x19, model=0x21)),
+    ),
+    R.INFER_AMD_IOMMU.id: (None, None),  # type: ignore[dict-item]
+    R.VTI_CPU.id: (
+        lambda: catalog(cpu=CpuFacts(spec=replace(cpu("Itanium Processor 9350"), isa="ia64"))),
+        lambda: catalog(),
+    ),
+    R.UNRESOLVED_NAME.id: (
+        lambda: catalog(cpu=CpuFacts(), unresolved=(Unresolved("cpu", "i5-99999", "unknown"),)),
+        lambda: catalog(),
+    ),
+    # Demanding "high": the Q9550 row is explicit, but no layer says the BIOS lets VT-x on.
+    R.CONFIDENCE_BELOW.id: (lambda: catalog(), lambda: catalog(cpu=CpuFacts())),
 }
 
 # First-hand proofs: they flag with ``supported`` and settle what was ``unknown``.
@@ -347,6 +400,14 @@ CONTEXT_CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]
         lambda: probe(),
     ),
     R.GUIDANCE_FIRMWARE.id: (lambda: catalog(), lambda: probe()),
+    R.INFER_AMD_IOMMU.id: (
+        lambda: catalog(
+            cpu=part("Ryzen 7 5800X", "amd", family=0x19, model=0x21), chipset=NO_CHIPSET
+        ),
+        lambda: catalog(
+            cpu=part("Phenom II X6 1090T", "amd", family=0x10, model=0x0A), chipset=NO_CHIPSET
+        ),
+    ),
     R.KVM_DEVICE.id: (
         lambda: probe(
             kernel=K(release="6.1", release_tuple=(6, 1), iommu_active=True, dev_kvm=False)

@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from virtcompat.capability import CAPABILITIES
-from virtcompat.engine.confidence import rate
+from virtcompat.capability import CAPABILITIES, Confidence
 from virtcompat.engine.resolve import ResolveError, catalog_facts
 from virtcompat.engine.snapshot import CpuSpec, Snapshot
 from virtcompat.engine.verdict import judge
 from virtcompat.rules.registry import rules_version
 
-QUERY_FIELDS = ("board", "cpu", "bios", "chipset", "stepping", "hypervisor")
+QUERY_FIELDS = ("board", "cpu", "bios", "chipset", "stepping", "hypervisor", "min_confidence")
 HYPERVISORS = ("xen", "kvm")
+CONFIDENCES = tuple(c.value for c in Confidence)
 
 
 class QueryError(ValueError):
@@ -53,6 +53,10 @@ def clean_query(raw: Mapping[str, Any]) -> dict[str, str | None]:
         query["hypervisor"] = query["hypervisor"].lower()
         if query["hypervisor"] not in HYPERVISORS:
             raise QueryError("hypervisor", "must be one of: xen, kvm")
+    if query["min_confidence"] is not None:
+        query["min_confidence"] = query["min_confidence"].lower()
+        if query["min_confidence"] not in CONFIDENCES:
+            raise QueryError("min_confidence", "must be one of: high, medium, low")
     if not (query["board"] or query["cpu"] or query["chipset"]):
         raise QueryError("board", "give at least one of board, cpu, chipset")
     if query["bios"] and not query["board"]:
@@ -133,7 +137,8 @@ def _answer(snapshot: Snapshot, query: dict[str, str | None]) -> dict[str, Any]:
         chipset=query["chipset"],
         stepping=query["stepping"],
     )
-    caps = rate(judge(facts, query["hypervisor"]), facts)
+    demanded = query["min_confidence"]
+    caps = judge(facts, query["hypervisor"], Confidence(demanded) if demanded else None)
     board, cpu = facts.board.spec, facts.cpu.spec
     chips = facts.chipset.candidates
     return {

@@ -10,8 +10,10 @@ below it: Xen could only enable HVM because the CPU and firmware allowed it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from virtcompat.capability import Capability, Layer, assess
+from virtcompat.capability import Capability, Confidence, Layer, Reason, Status, assess
+from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 
 L = Layer
@@ -60,3 +62,46 @@ def rate(caps: Mapping[str, Capability], facts: HostFacts) -> dict[str, Capabili
     for name, cap in caps.items():
         out.setdefault(name, cap)
     return out
+
+
+def require(caps: Mapping[str, Capability], minimum: Confidence) -> dict[str, Capability]:
+    """Answer ``unknown`` where a verdict is weaker than ``minimum`` (a procurement script
+    that buys only on explicit records). The verdict it would have given is kept under
+    ``withheld`` and its reasons stay, advisory, so the answer still explains itself."""
+    out: dict[str, Capability] = {}
+    for name, cap in caps.items():
+        if (
+            cap.confidence is None
+            or cap.status == Status.UNKNOWN
+            or cap.confidence.rank >= minimum.rank
+        ):
+            out[name] = cap
+            continue
+        why = (
+            f"{', '.join(layer.value for layer in cap.unjudged)} not judged"
+            if cap.unjudged
+            else "it rests on an inference or a weaker citation"
+        )
+        below = Reason(
+            rule=R.CONFIDENCE_BELOW.id,
+            layer=cap.unjudged[0] if cap.unjudged else _weakest_layer(cap),
+            status=Status.UNKNOWN,
+            message=f"The verdict would be '{cap.status.value}' with confidence "
+            f"{cap.confidence.value} ({why}); {minimum.value} was demanded.",
+            hint=dict(R.CONFIDENCE_BELOW.hint or {}),
+        )
+        out[name] = replace(
+            cap,
+            status=Status.UNKNOWN,
+            confidence=Confidence.LOW,
+            reasons=(below, *(replace(r, advisory=True) for r in cap.reasons)),
+            withheld=(cap.status, cap.confidence),
+        )
+    return out
+
+
+def _weakest_layer(cap: Capability) -> Layer:
+    deciding = [r for r in cap.reasons if not r.advisory and r.weight is not None]
+    if not deciding:
+        return Layer.CPU
+    return min(deciding, key=lambda r: r.weight.rank if r.weight else 0).layer

@@ -310,3 +310,111 @@ PT_XEN_PV_INSECURE = _hw(
     "DMA over any host memory: acceptable only for a fully trusted guest.",
     _XEN_VTD,
 )
+
+# -- inference from microarchitecture and SKU class (low confidence) -------------------------
+
+_SOURCES_README = "virtcompat seed/sources README, 'Rules the sources support'"
+_ARK_2023 = "Intel ARK comparison exports 08/24/2023 (warichter1/processors Intel/*.csv)"
+_ARK_2012 = "Intel ARK records to 2012 (divinity76/intel-cpu-database)"
+_CODENAMES = "Intel SKU -> code-name lists v1.8/v1.9 (toUpperCase78/intel-processors)"
+_INSTLAT = "InstLatx64 CPUID dumps (commit 087af2c7): VMX/EPT, SVM/NPT per family/model"
+_INTEL_FAMILY = "torvalds/linux arch/x86/include/asm/intel-family.h"
+
+INFER_INTEL_EPT = _hw(
+    "HW-INFER-INTEL-EPT",
+    "EPT inferred from the Intel microarchitecture",
+    WARN,
+    "No Core 2 / Penryn / Dunnington part (nor anything older: NetBurst, Yonah) has EPT; every "
+    "part from Nehalem on has it, the Silvermont-and-later Atoms included. Used only where the "
+    "part's record says nothing (a blank ARK cell is no statement). Exceptions: Bonnell/"
+    "Saltwell Atoms and Xeon Phi are outside the rule (no inference); ARK omits the EPT line "
+    "for some parts that have it (Celeron J1900 reports ept).",
+    _SOURCES_README,
+    _ARK_2023,
+    _ARK_2012,
+    _INSTLAT,
+    _INTEL_FAMILY,
+)
+INFER_INTEL_VTX = _hw(
+    "HW-INFER-INTEL-VTX",
+    "VT-x inferred from the Intel SKU class",
+    ERR,
+    "Every Core i3/i5/i7/i9 and Core Ultra part, and every Xeon E3/E5/E7, E, W, Scalable "
+    "(Bronze/Silver/Gold/Platinum/Max, and its successor Xeon 6) and D part has VT-x. "
+    "Exceptions (no VT-x, per their ARK records): Atom D2500/D2550/D2700/N2600/N2800/Z2760 "
+    "and Xeon Phi 72xx.",
+    _SOURCES_README,
+    _ARK_2023,
+    _CODENAMES,
+)
+INFER_INTEL_VTD = _hw(
+    "HW-INFER-INTEL-VTD",
+    "VT-d (CPU layer) inferred from the Intel SKU class and launch date",
+    ERR,
+    "Every Core, Pentium/Celeron G and Xeon part launched in 2016 or later has VT-d. Before "
+    "Skylake VT-d is decided per SKU (not only K parts: i5-2300/2310/2320, i5-3450, i5-760, "
+    "many mobile i5s and most Pentium/Celeron lack it), so no inference is made there. "
+    "Exceptions: Braswell-era Celeron/Pentium N/J parts and Xeon Phi 72xx lack it.",
+    _SOURCES_README,
+    _ARK_2023,
+    _CODENAMES,
+    give="an ARK export that lists this SKU, or post a probe from the host",
+)
+INFER_AMD_V = _hw(
+    "HW-INFER-AMD-V",
+    "AMD-V inferred from the CPUID family",
+    ERR,
+    "AMD-V is absent on K8 before revision F (family 0Fh, model < 0x40) and present from "
+    "revision F and on every family from 10h on. AMD's specification export mentions it only "
+    "on some rows: a row without it is no evidence of absence.",
+    _SOURCES_README,
+    "AMD specification export (warichter1/processors cpudb/AMDcpu.csv)",
+    _INSTLAT,
+)
+INFER_AMD_NPT = _hw(
+    "HW-INFER-AMD-NPT",
+    "NPT (RVI) inferred from the CPUID family",
+    WARN,
+    "NPT is present on every family 10h, 12h and 14h-1Ah part. Exception: family 11h "
+    "(Griffin) has AMD-V but no NPT; K8 (0Fh) predates NPT.",
+    _SOURCES_README,
+    _INSTLAT,
+)
+INFER_AMD_IOMMU = _hw(
+    "HW-INFER-AMD-IOMMU",
+    "Where the AMD IOMMU lives, inferred from the platform",
+    ERR,
+    "On AM3 platforms the AMD IOMMU is in the chipset (890FX, 990FX…), so the CPU does not "
+    "gate it; from AM4 on (family 17h and later) it is in the CPU/SoC, but the BIOS must "
+    "enable it (ASRock X370 Gaming K4: no IOMMU at BIOS P2.20, present at P4.80).",
+    _SOURCES_README,
+    "Qubes HCL reports (QubesOS/qubes-hcl commit 9002a273)",
+    bios_setting="IOMMU / AMD-Vi: Enabled",
+)
+VTI_CPU = _hw(
+    "HW-VTI-CPU",
+    "Itanium (IA-64) has VT-i, not VT-x",
+    ERR,
+    "ARK's Itanium exports put VT-i (Virtualization Technology for Itanium) on the 'VT-x' "
+    "line. VT-i lets a hypervisor run IA-64 guests (Xen 3.x ran IA-64 HVM guests); it is not "
+    "VT-x, and no x86 guest runs on an Itanium host.",
+    _ARK_2023,
+    "Xen 3.x IA-64 port (xen-ia64)",
+)
+CONFIDENCE_BELOW = _hw(
+    "HW-CONFIDENCE-BELOW",
+    "The verdict is weaker than the confidence the caller demanded",
+    WARN,
+    "With min_confidence set, a capability whose verdict rests on weaker evidence (an "
+    "inference, a medium citation, a layer nobody judged) is answered 'unknown'; the verdict "
+    "it would have given is kept under 'withheld' and its reasons stay, marked advisory.",
+    give="explicit records for the part (import an ARK export) or post a probe from the host",
+)
+UNRESOLVED_NAME = _hw(
+    "HW-UNRESOLVED-NAME",
+    "A component named in the query is not in the catalogue",
+    WARN,
+    "A name that matches no catalogue row, or several, is listed under 'unresolved' with its "
+    "candidates; its layer is judged 'unknown' and the rest of the query is still answered.",
+    give="pick a candidate, post a probe from that machine, or import an ARK export",
+)

@@ -13,7 +13,8 @@ function per rule or layer. New evidence is one function there and one rule in
 
 from __future__ import annotations
 
-from virtcompat.capability import Capability
+from virtcompat.capability import Capability, Confidence
+from virtcompat.engine.confidence import rate, require
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.verdict.bios import bios_at_least, bios_build
 from virtcompat.engine.verdict.common import ADVISORY_RULES, combine
@@ -25,11 +26,16 @@ from virtcompat.engine.verdict.vtx import judge_vtx
 __all__ = ["ADVISORY_RULES", "bios_at_least", "bios_build", "combine", "judge"]
 
 
-def judge(f: HostFacts, hypervisor: str | None = None) -> dict[str, Capability]:
-    """All five capability verdicts for ``f`` (``hypervisor``: "xen", "kvm" or None)."""
+def judge(
+    f: HostFacts, hypervisor: str | None = None, min_confidence: Confidence | None = None
+) -> dict[str, Capability]:
+    """All five capability verdicts for ``f`` (``hypervisor``: "xen", "kvm" or None), each
+    with its confidence and judged / unjudged layers; with ``min_confidence``, a verdict
+    weaker than that is answered ``unknown`` (HW-CONFIDENCE-BELOW)."""
     vtx = judge_vtx(f)
     vtd = judge_vtd(f)
     slat = judge_slat(f, vtx)
     hvm = judge_hvm(f, vtx)
     pt = judge_passthrough(f, vtd, hvm, hypervisor)
-    return {"vtx": vtx, "vtd": vtd, "slat": slat, "hvm": hvm, "pci_passthrough": pt}
+    caps = rate({"vtx": vtx, "vtd": vtd, "slat": slat, "hvm": hvm, "pci_passthrough": pt}, f)
+    return require(caps, min_confidence) if min_confidence is not None else caps

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from virtcompat.capability import Capability, Evidence, Layer, Reason, Status
+from virtcompat.capability import Capability, Confidence, Evidence, Layer, Reason, Status
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
-from virtcompat.engine.snapshot import NoteSpec
+from virtcompat.engine.infer import Inference
+from virtcompat.engine.snapshot import CpuSpec, NoteSpec
 from virtcompat.rules.registry import Rule
 
 S = Status
@@ -37,9 +38,11 @@ def reason(
     message: str,
     evidence: Iterable[Evidence] = (),
     hint: Mapping[str, Any] | None = None,
+    confidence: Confidence | None = None,
 ) -> Reason:
     """A reason citing ``rule``; ``hint=None`` takes the rule's own hint unless all is well,
-    ``hint={}`` means no hint at all."""
+    ``hint={}`` means no hint at all. ``confidence`` is for a reason that is not a citation
+    (an inference); otherwise the reason weighs what its evidence weighs."""
     return Reason(
         rule=rule.id,
         layer=layer,
@@ -48,6 +51,7 @@ def reason(
         hint=_hint(rule, status, hint),
         evidence=tuple(evidence),
         advisory=rule.id in ADVISORY_RULES,
+        confidence=confidence,
     )
 
 
@@ -72,6 +76,40 @@ def info(r: Reason) -> Reason:
 def cpu_unknown(message: str) -> Reason:
     """The CPU layer has no evidence because no CPU was given or matched."""
     return reason(R.UNKNOWN_HARDWARE, Layer.CPU, S.UNKNOWN, message, hint={"give": "cpu"})
+
+
+def cpu_missing(f: HostFacts, what: str, message: str | None = None) -> Reason:
+    """The CPU layer without a CPU row: HW-UNRESOLVED-NAME when the query named a CPU the
+    catalogue does not know (or knows several of), else HW-UNKNOWN-COMPONENT."""
+    for u in f.unresolved:
+        if u.field == "cpu":
+            found = (
+                "matches several parts" if u.reason == "ambiguous" else "is not in the catalogue"
+            )
+            listing = f" ({', '.join(u.candidates)})" if u.candidates else ""
+            return reason(
+                R.UNRESOLVED_NAME,
+                Layer.CPU,
+                S.UNKNOWN,
+                f"CPU {u.value!r} {found}{listing}, so its {what} is not known.",
+                hint={"next_step": u.next_step, "candidates": list(u.candidates)},
+            )
+    return cpu_unknown(message or f"No CPU given: {what} is a CPU feature.")
+
+
+def inferred(inference: Inference, spec: CpuSpec) -> Reason:
+    """A CPU-layer reason from an HW-INFER-* rule: low confidence, citing the rule and the
+    facts that placed the part (its code name, launch date, signature)."""
+    status = {"yes": S.SUPPORTED, "no": S.UNSUPPORTED}.get(inference.value, S.UNKNOWN)
+    return reason(
+        inference.rule,
+        Layer.CPU,
+        status,
+        inference.message,
+        (inference.evidence, *spec.evidence(("code_name", "microarch", "launch", "family"))),
+        hint={} if status == S.SUPPORTED else None,
+        confidence=Confidence.LOW,
+    )
 
 
 def tri(value: str) -> tuple[Status, str]:
@@ -110,6 +148,15 @@ def vendor(f: HostFacts) -> str | None:
 def feature(vendor_name: str | None) -> str:
     """The CPU virtualization extension's name on this vendor."""
     return {"intel": "VT-x", "amd": "AMD-V"}.get(vendor_name or "", "VT-x/AMD-V")
+
+
+def is_ia64(f: HostFacts) -> bool:
+    return f.cpu.spec is not None and f.cpu.spec.isa == "ia64"
+
+
+def feature_of(f: HostFacts) -> str:
+    """The extension's name on this host: VT-i on an Itanium, never VT-x."""
+    return "VT-i" if is_ia64(f) else feature(vendor(f))
 
 
 def notes(f: HostFacts, capability_name: str) -> list[NoteSpec]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from virtcompat.capability import Capability, Layer, Reason
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
-from virtcompat.engine.verdict.common import S, capability, feature, info, reason, vendor
+from virtcompat.engine.verdict.common import (
+    S,
+    capability,
+    feature,
+    feature_of,
+    info,
+    is_ia64,
+    reason,
+    vendor,
+)
 from virtcompat.engine.verdict.irqremap import interrupt_remapping
 from virtcompat.engine.verdict.kvm import kvm_usable_reason
 from virtcompat.engine.verdict.vtd import iommu_name
@@ -25,6 +34,11 @@ def judge_hvm(f: HostFacts, vtx: Capability) -> Capability:
     if usable is not None and usable.status == S.SUPPORTED:
         return capability([usable, *[info(r) for r in why(vtx)]])
     broken = [info(usable)] if usable is not None else []
+    guests = (
+        "Only IA-64 HVM guests (Xen 3.x), never x86 ones, can run here; they need"
+        if is_ia64(f)
+        else "HVM guests (Xen HVM, KVM) need"
+    )
     return capability(
         broken
         + [
@@ -32,8 +46,7 @@ def judge_hvm(f: HostFacts, vtx: Capability) -> Capability:
                 R.HVM,
                 Layer.CPU,
                 vtx.status,
-                f"HVM guests (Xen HVM, KVM) need {feature(vendor(f))}, which is "
-                f"{vtx.status.value}.",
+                f"{guests} {feature_of(f)}, which is {vtx.status.value}.",
                 hint=None if vtx.status == S.SUPPORTED else {"see": "vtx"},
             ),
             *why(vtx),

@@ -5,12 +5,16 @@ from __future__ import annotations
 from virtcompat.capability import Capability, Layer, Reason
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
+from virtcompat.engine.infer import infer_slat
+from virtcompat.engine.snapshot import CpuSpec
 from virtcompat.engine.verdict.common import (
     S,
     capability,
     combine,
-    cpu_unknown,
+    cpu_missing,
     feature,
+    inferred,
+    is_ia64,
     reason,
     source_notes,
     tri,
@@ -92,8 +96,12 @@ def _catalogue(f: HostFacts) -> list[Reason]:
     spec = f.cpu.spec
     kind = _kind(f)
     if spec is None:
-        return [cpu_unknown(f"No CPU given: {kind} is a CPU feature.")]
+        return [cpu_missing(f, kind)]
     status, word = tri(spec.slat)
+    if status == S.UNKNOWN:
+        guess = infer_slat(spec)
+        if guess is not None:
+            return [inferred(guess, spec)]
     return [
         reason(
             R.SLAT_CPU,
@@ -105,12 +113,29 @@ def _catalogue(f: HostFacts) -> list[Reason]:
     ]
 
 
+def _ia64(spec: CpuSpec) -> Reason:
+    """HW-VTI-CPU: second-level translation in the EPT/NPT sense is an x86 extension."""
+    return reason(
+        R.VTI_CPU,
+        Layer.CPU,
+        S.UNSUPPORTED,
+        f"{spec.brand} is an Itanium (IA-64): EPT and NPT are extensions of VT-x and AMD-V, "
+        "which an IA-64 host does not have.",
+        spec.evidence(("vtx", "vti")),
+        hint={},
+    )
+
+
 def judge_slat(f: HostFacts, vtx: Capability) -> Capability:
     if f.xen is not None and f.xen.virt_caps:
         return capability([_xen_hap(f)])
     if non_x86_arch(f) is not None:
         return capability([non_x86_slat(f)])
-    lacking = microarch_lacks_slat(f)
+    if is_ia64(f) and f.cpu.spec is not None:
+        return capability([_ia64(f.cpu.spec)])
+    # On a probe the signature speaks for the host; a catalogue query keeps its explicit
+    # record first and infers (HW-INFER-*) only where the record is blank.
+    lacking = microarch_lacks_slat(f) if f.observed else None
     if lacking is not None:
         return capability([lacking])
     follows = _follows_vtx(f, vtx)

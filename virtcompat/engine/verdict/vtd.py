@@ -6,13 +6,15 @@ from __future__ import annotations
 from virtcompat.capability import Capability, Layer, Reason, Status
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
+from virtcompat.engine.infer import infer_vtd, iommu_in_cpu
 from virtcompat.engine.snapshot import ChipsetSpec, NoteSpec
 from virtcompat.engine.verdict.bios import bios_at_least
 from virtcompat.engine.verdict.common import (
     S,
     capability,
     combine,
-    cpu_unknown,
+    cpu_missing,
+    inferred,
     notes,
     reason,
     source_notes,
@@ -61,17 +63,23 @@ def _cpu_layer(f: HostFacts, name: str, chip: ChipsetSpec | None) -> list[Reason
             )
         ]
     in_cpu = (chip is not None and chip.iommu_location == "cpu") or (
-        chip is None and cpu is not None and cpu.iommu_in_cpu
+        chip is None and cpu is not None and iommu_in_cpu(cpu)
     )
     if in_cpu and cpu is None:
         return [
-            cpu_unknown(
+            cpu_missing(
+                f,
+                name,
                 f"On this platform {name} is in the CPU package and not every SKU has it; "
-                "the CPU is not known."
+                "the CPU is not known.",
             )
         ]
     if in_cpu and cpu is not None:
         status, word = tri(cpu.vtd)
+        if status == S.UNKNOWN:
+            guess = infer_vtd(cpu)
+            if guess is not None:
+                return [inferred(guess, cpu)]
         return [
             reason(
                 R.VTD_CPU,

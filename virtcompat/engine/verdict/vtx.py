@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from virtcompat.capability import Capability, Layer, Reason, Status
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
+from virtcompat.engine.infer import infer_vtx
 from virtcompat.engine.snapshot import CpuSpec, SteppingSpec
 from virtcompat.engine.verdict.common import (
     S,
     capability,
     combine,
-    cpu_unknown,
-    feature,
+    cpu_missing,
+    feature_of,
+    inferred,
     info,
     reason,
     rule_hint,
@@ -79,14 +81,36 @@ def _stepping_reason(f: HostFacts, spec: CpuSpec, feat: str) -> Reason:
     )
 
 
+def _vti_reason(spec: CpuSpec) -> Reason:
+    """HW-VTI-CPU: ARK's "VT-x" line on an Itanium is VT-i; no x86 guest runs there."""
+    status, word = tri(spec.vtx)
+    return reason(
+        R.VTI_CPU,
+        Layer.CPU,
+        status,
+        f"{spec.brand} is an Itanium (IA-64) and {word} VT-i, Intel Virtualization Technology "
+        "for Itanium (ARK prints it on its 'VT-x' line). VT-i is not VT-x: x86 guests cannot "
+        "run on this host; Xen 3.x ran IA-64 HVM guests with VT-i.",
+        spec.evidence(("vtx", "vti")),
+        hint={"choose_cpu": "an x86 CPU with VT-x / AMD-V for x86 guests"},
+    )
+
+
 def cpu_spec_reason(f: HostFacts, feat: str) -> Reason | None:
-    """HW-VTX-CPU (or HW-VTX-STEPPING): the catalogue's statement about the matched CPU."""
+    """HW-VTX-CPU (or HW-VTX-STEPPING): the catalogue's statement about the matched CPU;
+    an HW-INFER-* rule where the record says nothing; HW-VTI-CPU on an Itanium."""
     spec = f.cpu.spec
     if spec is None:
         return None
+    if spec.isa == "ia64":
+        return _vti_reason(spec)
     if spec.steppings and len({s.vtx for s in spec.steppings}) > 1:
         return _stepping_reason(f, spec, feat)
     status, word = tri(spec.vtx)
+    if status == S.UNKNOWN:
+        guess = infer_vtx(spec)
+        if guess is not None:
+            return inferred(guess, spec)
     return reason(
         R.VTX_CPU,
         Layer.CPU,
@@ -127,8 +151,19 @@ def bios_lock_reasons(f: HostFacts, feat: str) -> list[Reason]:
 def _bios_has_no_option(f: HostFacts, feat: str) -> list[Reason]:
     """HW-VTX-BIOS-OPTION: a documented BIOS release without a setup option for VT-x."""
     bios = f.board.bios_spec
-    if bios is None or bios.vtx_option != "no":
+    if bios is None or bios.vtx_option not in ("yes", "no"):
         return []
+    if bios.vtx_option == "yes":
+        # The one catalogue fact that judges VT-x's firmware layer for a query.
+        return [
+            reason(
+                R.VTX_BIOS_OPTION,
+                Layer.FIRMWARE,
+                S.SUPPORTED,
+                f"BIOS {bios.version} has a setup option to enable {feat}.",
+                tuple(c.evidence("spec", f"bios:{bios.version}") for c in bios.cites),
+            )
+        ]
     return [
         reason(
             R.VTX_BIOS_OPTION,
@@ -233,7 +268,7 @@ def _without_flags(c: VtxContext) -> list[Reason]:
     if c.spec is not None:
         reasons.append(c.spec)
     elif not c.f.observed:
-        reasons.append(cpu_unknown("No CPU given: VT-x/AMD-V is a CPU feature."))
+        reasons.append(cpu_missing(c.f, "VT-x/AMD-V"))
     reasons += _setup_guidance(c)
     reasons += _bios_has_no_option(c.f, c.feat)
     reasons += _no_flags_seen(c)
@@ -465,7 +500,7 @@ def _first_hand(f: HostFacts, reasons: list[Reason]) -> list[Reason]:
 
 def judge_vtx(f: HostFacts) -> Capability:
     v = vendor(f)
-    feat = feature(v)
+    feat = feature_of(f)
     c = VtxContext(f=f, vendor=v, feat=feat, spec=cpu_spec_reason(f, feat))
     if f.xen is not None and f.xen.virt_caps:
         return capability(_xen(c))
