@@ -199,3 +199,11 @@ def test_unknown_board_chipset_with_inferred_cpu_is_not_supported() -> None:
         )
     )
     assert caps["vtd"].status == Status.UNKNOWN
+
+
+def test_a_vtd_no_in_the_cpu_record_decides_on_a_hub_platform_too() -> None:
+    # Xeon Phi 7250's ARK record: VT-d "No" (IntelXeonPhi200.csv); no chipset, no package IOMMU.
+    spec = part("Xeon Phi 7250", microarch="knights-landing", vtd="no")
+    caps = judge(HostFacts(origin="catalog", cpu=CpuFacts(vendor="intel", spec=spec)))
+    cpu_layer = [r for r in caps["vtd"].reasons if r.layer.value == "cpu" and not r.advisory]
+    assert [r.status for r in cpu_layer] == [Status.UNSUPPORTED]

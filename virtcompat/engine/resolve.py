@@ -146,6 +146,10 @@ class _Index:
     cpu_words: dict[str, frozenset[str]] = field(default_factory=dict)
     cpu_by_id: dict[int, str] = field(default_factory=dict)
     cpu_gen: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    cpu_brands: dict[str, tuple[str, ...]] = field(default_factory=dict)  # cleaned brand -> slugs
+    # Suggestions already computed for a name that did not resolve: a script retrying an
+    # unknown name costs one search, not one per request (bounded; dropped when full).
+    cpu_misses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     board_compact: dict[str, tuple[str, ...]] = field(default_factory=dict)
     board_by_id: dict[int, str] = field(default_factory=dict)
     chipset_compact: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -195,6 +199,7 @@ def _build(snapshot: Snapshot) -> _Index:
     idx.cpu_keys = _group(pairs)
     idx.cpu_compact = _group((_compact(k), s) for k, slugs in idx.cpu_keys.items() for s in slugs)
     idx.cpu_gen = {k: tuple(v) for k, v in gen.items()}
+    idx.cpu_brands = _group((clean_cpu_name(c.brand), s) for s, c in snapshot.cpus.items())
     idx.board_compact = _group(
         (_compact(k), s) for k, slugs in snapshot.board_names.items() for s in slugs
     )
@@ -362,9 +367,25 @@ def _suggest_cpu(
 ) -> tuple[str, ...]:
     """Parts of the same line and generation, same tier first; nothing from another
     generation (an i5-2500 is no answer to an i5-12400)."""
+    hit = idx.cpu_misses.get(cleaned)
+    if hit is not None:
+        return hit
+    found = _rank_cpu_suggestions(idx, value, cleaned, labels)
+    if len(idx.cpu_misses) >= _MAX_MISSES:
+        idx.cpu_misses.clear()
+    idx.cpu_misses[cleaned] = found
+    return found
+
+
+_MAX_MISSES = 4096
+
+
+def _rank_cpu_suggestions(
+    idx: _Index, value: str, cleaned: str, labels: Mapping[str, str]
+) -> tuple[str, ...]:
     g = generation(value)
     if g is None:
-        return _close(cleaned, idx.cpu_keys, labels)
+        return _close(cleaned, idx.cpu_brands, labels)
     line, gen, tier = g
     peers = idx.cpu_gen.get((line, gen), ())
     number = cleaned.split()[-1] if cleaned else ""

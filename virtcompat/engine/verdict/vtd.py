@@ -7,7 +7,7 @@ from virtcompat.capability import Capability, Layer, Reason, Status
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.infer import infer_vtd, iommu_in_cpu
-from virtcompat.engine.snapshot import ChipsetSpec, NoteSpec
+from virtcompat.engine.snapshot import ChipsetSpec, CpuSpec, NoteSpec
 from virtcompat.engine.verdict.bios import bios_at_least
 from virtcompat.engine.verdict.common import (
     S,
@@ -47,10 +47,31 @@ _HUB = {
 }
 
 
+def _record_excludes(cpu: CpuSpec | None, name: str, chip: ChipsetSpec | None) -> Reason | None:
+    """An explicit "No" in the CPU's own record (ARK's VT-d line) decides the CPU layer even
+    where the IOMMU sits in a hub or the chipset: Intel lists VT-d per CPU (Xeon Phi 72xx,
+    Core 2 parts without VT-x), and the record is not overridden by where the engine is."""
+    if cpu is None or cpu.vtd != "no" or (chip is not None and chip.iommu_location == "cpu"):
+        return None
+    if iommu_in_cpu(cpu) and chip is None:
+        return None  # judged below, as a CPU-package IOMMU
+    return reason(
+        R.VTD_CPU,
+        Layer.CPU,
+        S.UNSUPPORTED,
+        f"{cpu.brand} lacks {name} per its own record, whatever the chipset provides.",
+        cpu.evidence(("vtd",)),
+        hint={"choose_cpu": f"a SKU whose record lists {name}"},
+    )
+
+
 def _cpu_layer(f: HostFacts, name: str, chip: ChipsetSpec | None) -> list[Reason]:
     """HW-VTD-CPU: where the IOMMU lives decides whether the CPU SKU gates it."""
     cands = f.chipset.candidates
     cpu = f.cpu.spec
+    excluded = _record_excludes(cpu, name, chip)
+    if excluded is not None:
+        return [excluded]
     if chip is not None and chip.iommu_location in _HUB:
         return [
             reason(
