@@ -8,12 +8,10 @@ from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.verdict.common import (
     S,
     capability,
-    feature,
     feature_of,
     info,
     is_ia64,
     reason,
-    vendor,
 )
 from virtcompat.engine.verdict.irqremap import interrupt_remapping
 from virtcompat.engine.verdict.kvm import kvm_usable_reason
