@@ -131,9 +131,12 @@ class _VerdictCounts:
         self._pid = 0
 
     def add(self, statuses: Iterable[tuple[str, str]]) -> None:
-        counts = self.counts
-        for key in statuses:
-            counts[key] += 1
+        # Under gunicorn's threaded workers the flush may swap the dict at any moment; the
+        # (uncontended) lock keeps an increment from landing in a dict already flushed.
+        with self._lock:
+            counts = self.counts
+            for key in statuses:
+                counts[key] += 1
         if self._pid != os.getpid():
             self._start()
 
@@ -145,7 +148,10 @@ class _VerdictCounts:
 
     def _start(self) -> None:
         # After a fork (each gunicorn worker) the parent's thread is gone: start our own.
-        self._pid = os.getpid()
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
         if os.environ.get(MULTIPROC_ENV):
             threading.Thread(target=self._run, name="verdict-metrics", daemon=True).start()
 
