@@ -22,6 +22,11 @@ XL = DATA / "xlconfigdata"
 # File → (libvirt's error text from its .err file, the rule that must fire).
 EXPECTED_FAILURES: dict[str, tuple[str, str]] = {
     "usb-none-usbtablet.xml": ("USB is disabled for this domain", "DOM-USB-001"),
+    "no-memory.xml": (
+        "Memory size must be specified via <memory> or in the <numa> configuration",
+        "XEN-MEM-001",
+    ),
+    "usb-none-hub.xml": ("a USB hub with USB disabled", "DOM-USB-001"),
     "usb-none-other.xml": (
         "Can't add another USB controller: USB is disabled for this domain",
         "DOM-USB-001",

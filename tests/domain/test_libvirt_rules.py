@@ -162,3 +162,13 @@ def test_paused_says_it_has_no_xml_equivalent() -> None:
     rule = get_rule("XEN-LIFE-003")
     assert rule is not None and "virsh start --paused" in rule.explanation
     assert "XEN-LIFE-003" in _ids(XL_HVM + "paused = 1\n", "xl")
+
+
+def test_redirected_usb_device_with_usb_switched_off() -> None:
+    devices = (
+        "    <controller type='usb' model='none'/>\n    <redirdev bus='usb' type='spicevmc'/>\n"
+    )
+    result = validate_config(_doc(devices=devices), fmt="libvirt")
+    usb = [f for f in result.findings if f.rule == "DOM-USB-001"]
+    assert usb and "cannot add redirected USB device" in usb[0].message
+    assert usb[0].key == "devices/redirdev"

@@ -93,6 +93,21 @@ def _pci_address(addr: Node | None) -> str | None:
         return None
 
 
+def _numa_total(root: Node) -> Val[int] | None:
+    """Without <memory>, libvirt sums the guest NUMA cells' memory (in KiB unless unit=)."""
+    numa = root.path("cpu", "numa")
+    if numa is None:
+        return None
+    total = 0
+    for cell in numa.findall("cell"):
+        n = _int(cell.attrs.get("memory"))
+        factor = _UNITS.get(cell.attrs.get("unit", "KiB").lower())
+        if n is None or factor is None:
+            return None
+        total += int(n * factor)
+    return Val(total, _pos(numa), f"{total} KiB (NUMA cells)") if total else None
+
+
 def spec_from_xml(root: Node) -> DomainSpec:  # noqa: C901 - one element family per block
     spec = DomainSpec(fmt="libvirt")
     dtype = root.attrs.get("type")
@@ -125,7 +140,7 @@ def spec_from_xml(root: Node) -> DomainSpec:  # noqa: C901 - one element family 
             for b in os_.findall("boot")
         )
 
-    spec.max_memory_kib = _kib(root.find("memory"))
+    spec.max_memory_kib = _kib(root.find("memory")) or _numa_total(root)
     spec.memory_kib = _kib(root.find("currentMemory")) or spec.max_memory_kib
     vcpu = root.find("vcpu")
     if vcpu is not None:
@@ -275,6 +290,17 @@ def _devices(spec: DomainSpec, devices: Node) -> None:
         Input(i.attrs.get("type", ""), i.attrs.get("bus"), _pos(i))
         for i in devices.findall("input")
     )
+    usb: list[Device] = [Device("hub", _pos(h)) for h in devices.findall("hub")]
+    usb += [
+        Device("redirdev", _pos(r))
+        for r in devices.findall("redirdev")
+        if r.attrs.get("bus", "usb") == "usb"
+    ]
+    for d in devices.findall("disk"):
+        target = d.find("target")
+        if target is not None and target.attrs.get("bus") == "usb":
+            usb.append(Device("disk", _pos(d)))
+    spec.usb_devices = tuple(usb)
     spec.usb_controllers = tuple(
         UsbController(c.attrs.get("model"), _pos(c))
         for c in devices.findall("controller")

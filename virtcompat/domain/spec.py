@@ -132,6 +132,7 @@ class DomainSpec:
     consoles: tuple[Device, ...] = ()
     inputs: tuple[Input, ...] = ()
     usb_controllers: tuple[UsbController, ...] = ()
+    usb_devices: tuple[Device, ...] = ()  # other USB users: hubs, redirected devices, USB disks
     clock: Clock | None = None
     lifecycle: dict[str, Val[str]] = field(default_factory=dict)  # on_poweroff/reboot/crash
     launch_security: Val[str] | None = None  # "sev" | "sev-snp" | "tdx" | "s390-pv"

@@ -28,6 +28,7 @@ MODEL_CHECKS: tuple[ModelCheck, ...] = (
     cpu.check_hw_virt,
     cpu.check_nested,
     cpu.check_paging,
+    memory.check_memory_given,
     memory.check_pod,
     memory.check_pod_passthrough,
     passthrough.check_duplicate_hostdevs,

@@ -8,7 +8,7 @@ xm never started guests pre-ballooned, so neither applies to it; the xm/xl range
 from __future__ import annotations
 
 from virtcompat.domain.rules._common import emit
-from virtcompat.domain.spec import DomainSpec
+from virtcompat.domain.spec import DomainSpec, Pos
 from virtcompat.xen import rules as X
 from virtcompat.xen.context import Ctx
 
@@ -17,6 +17,23 @@ _XL_DEFAULT_MIB = 32  # libxl's max_memkb default when memory is not given
 
 def _xen_pod_guest(spec: DomainSpec, *types: str) -> bool:
     return spec.fmt != "xm" and spec.accelerator == "xen" and spec.guest_type in types
+
+
+def check_memory_given(spec: DomainSpec, ctx: Ctx) -> None:
+    """XEN-MEM-001 (libvirt): a domain must say how much memory it has.
+
+    libvirt: 'XML error: Memory size must be specified via <memory> or in the <numa>
+    configuration' (tests/qemuxmlconfdata/no-memory). xm and xl have defaults instead.
+    """
+    if spec.fmt != "libvirt" or spec.max_memory_kib is not None:
+        return
+    emit(
+        ctx,
+        X.MEM_RANGE,
+        "Memory size must be specified via <memory> or in the <numa> configuration",
+        Pos(None, None, "memory"),
+        hint="<memory unit='MiB'>1024</memory>",
+    )
 
 
 def check_pod(spec: DomainSpec, ctx: Ctx) -> None:

@@ -20,10 +20,18 @@ USB_DISABLED = rule(
     "tablet), a USB host device or another USB controller has nothing to attach to. libvirt "
     "refuses the domain: 'USB is disabled for this domain, but USB devices are present in "
     "the domain XML' and 'Can't add another USB controller: USB is disabled for this "
-    "domain' (libvirt tests usb-none-usbtablet, usb-none-other, usb-none-hub).",
+    "domain', 'cannot add redirected USB device: USB is disabled for this domain' (libvirt "
+    "tests usb-none-usbtablet, usb-none-other, usb-none-hub).",
     QEMU_VALIDATE,
     fix="drop model='none' (let libvirt pick the machine's USB controller) or the USB devices",
 )
+
+
+_USB_USER = {
+    "hub": "a USB <hub>",
+    "redirdev": "cannot add redirected USB device: a USB <redirdev>",
+    "disk": "a disk on bus='usb'",
+}
 
 
 def check_usb_disabled(spec: DomainSpec, ctx: Ctx) -> None:
@@ -42,6 +50,7 @@ def check_usb_disabled(spec: DomainSpec, ctx: Ctx) -> None:
             )
     users = [(i.pos, f"<input type='{i.type}' bus='usb'>") for i in spec.inputs if i.bus == "usb"]
     users += [(d.pos, "a USB <hostdev>") for d in spec.hostdevs if d.bus == "usb"]
+    users += [(d.pos, _USB_USER[d.kind]) for d in spec.usb_devices]
     for pos, what in users:
         emit(
             ctx,
