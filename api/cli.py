@@ -150,6 +150,23 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(probes)
 
+    stats_group = AppGroup("stats", help="Dashboard aggregates.")
+
+    @stats_group.command("rebuild")
+    def stats_rebuild() -> None:
+        """Recompute every probe aggregate (dashboard counts, evidence tallies) from the
+        stored probes, in one transaction."""
+        from virtcompat import stats
+        from virtcompat.catalog import bump_version
+
+        session = db()
+        report = stats.rebuild(session)
+        bump_version(session)  # /compat and the matrix cite the recounted tallies
+        session.commit()
+        click.echo(str(report))
+
+    app.cli.add_command(stats_group)
+
 
 def _salt() -> str:
     from flask import current_app

@@ -46,7 +46,7 @@ from virtcompat.engine.resolve import (
 )
 from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot, load_snapshot
 from virtcompat.engine.verdict import bios_build, judge
-from virtcompat.models import EvidenceCount, Probe, UnverifiedHardware
+from virtcompat.models import Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
 from virtcompat.probe.kernlog import KernelLog
 from virtcompat.probe.redact import scrub_all, scrub_artefacts
@@ -465,28 +465,7 @@ def contributions(m: Matched, caps: Mapping[str, Capability]) -> list[dict[str, 
 
 
 def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for row in rows:
-        values = {
-            "board_id": row["board_id"],
-            "bios_version": row["bios_version"],
-            "capability": row["capability"],
-            "confirm": max(0, sign * row["confirm"]),
-            "contradict": max(0, sign * row["contradict"]),
-            "inconclusive": max(0, sign * row.get("inconclusive", 0)),
-        }
-        stmt = insert(EvidenceCount).values(**values)
-        # An atomic upsert: concurrent probes of one board never lose an increment.
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["board_id", "bios_version", "capability"],
-            set_={
-                "confirm": EvidenceCount.confirm + sign * row["confirm"],
-                "contradict": EvidenceCount.contradict + sign * row["contradict"],
-                "inconclusive": EvidenceCount.inconclusive + sign * row.get("inconclusive", 0),
-            },
-        )
-        session.execute(stmt)
+    stats.apply_evidence(session, rows, sign)
 
 
 def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
@@ -601,10 +580,13 @@ def ingest(
 def _stat_keys(obs: Observations, m: Matched, received: dt.datetime) -> list[list[str]]:
     info = obs.cpuinfo
     return stats.keys_for(
-        month=received.strftime("%Y-%m"),
+        received=received,
         cpu_vendor=(info.vendor if info else None) or (m.cpu.vendor if m.cpu else None),
         board=(m.board.slug, m.board.vendor) if m.board else None,
         chipset=m.chipsets[0].slug if len(m.chipsets) == 1 else None,
+        bios=bios_build(m.bios_version),
+        kernel=obs.kernel_version,
+        xen=obs.xl_info.xen_version if obs.xl_info else None,
     )
 
 
@@ -636,7 +618,8 @@ def may_access(probe: Probe, token_id: int, token_name: str, scopes: Sequence[st
 
 
 def delete_probe(session: Session, probe_id: int, delete_token: str) -> None:
-    probe = session.get(Probe, probe_id)
+    # Locked, so a concurrent delete or reprocess of the same probe cannot undo its counts twice.
+    probe = session.get(Probe, probe_id, with_for_update=True, populate_existing=True)
     if probe is None:
         raise ProbeNotFound(probe_id)
     if not secrets.compare_digest(probe.delete_token_hash, _sha256(delete_token.encode())):
@@ -661,10 +644,16 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
     last_id = 0
     while True:
         probes = session.scalars(
-            select(Probe).where(Probe.id > last_id).order_by(Probe.id).limit(batch_size)
+            select(Probe)
+            .where(Probe.id > last_id)
+            .order_by(Probe.id)
+            .limit(batch_size)
+            .with_for_update()  # concurrent deletes/reprocesses wait: counts undone once
+            .execution_options(populate_existing=True)
         ).all()
         if not probes:
             break
+        batch = stats.Batch()
         for probe in probes:
             # Re-scrub first: rows stored before a redaction rule existed lose what it finds.
             artefacts, _ = scrub_artefacts(decompress(probe.raw_artefacts), salt)
@@ -674,8 +663,7 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             probe.collected_at = _scrubbed(probe.collected_at, 64, salt)
             probe.warnings = [scrub_all(w, salt) for w in probe.warnings or []]
             obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
-            _apply(session, probe.contributions, -1)
-            stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
+            batch.add(probe.stat_keys, stats.statuses(probe.diagnosis), probe.contributions, -1)
             probe.facts = obs.as_dict()
             probe.matched = m.as_dict()
             probe.diagnosis = diagnosis_doc(obs, caps)
@@ -684,12 +672,12 @@ def reprocess_all(session: Session, *, batch_size: int = 100, salt: str) -> int:
             probe.cpu_id = m.cpu.id if m.cpu else None
             probe.chipset_id = m.chipsets[0].id if len(m.chipsets) == 1 else None
             probe.contributions = contributions(m, caps)
-            _apply(session, probe.contributions, +1)
             received = probe.received_at or dt.datetime.now(dt.UTC)
             probe.stat_keys = _stat_keys(obs, m, received)
-            stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
+            batch.add(probe.stat_keys, stats.statuses(probe.diagnosis), probe.contributions, +1)
             last_id = probe.id
             count += 1
+        batch.flush(session)
         bump_version(session)
         session.commit()
     return count

@@ -569,3 +569,42 @@ class UnverifiedHardware(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     probe_count: Mapped[int] = mapped_column(Integer, default=0)
     first_probe_id: Mapped[int | None] = mapped_column(ForeignKey("probes.id", ondelete="SET NULL"))
+
+
+class ProbeSeries(Base):
+    """Dashboard trend: probes per UTC day, capability and status, as a small cube.
+
+    Each probe is counted under every combination of its board, chipset and CPU vendor with
+    "*" (any), so a trend with any mix of those filters is one indexed range read whose size
+    depends on the date range, never on how many probes there are.
+    """
+
+    __tablename__ = "probe_series"
+    __table_args__ = (
+        UniqueConstraint("board", "chipset", "cpu_vendor", "day", "capability", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board: Mapped[str] = mapped_column(String(100))  # board slug or "*"
+    chipset: Mapped[str] = mapped_column(String(100))  # chipset slug or "*"
+    cpu_vendor: Mapped[str] = mapped_column(String(200))  # "intel" | "amd" | … or "*"
+    day: Mapped[str] = mapped_column(String(10))  # "2026-11-26" (UTC)
+    capability: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReleaseStat(Base):
+    """Probe verdicts of one catalogue board per BIOS build, kernel series or Xen version,
+    for regression reports ("VT-d supported on 0061, disabled on 0070")."""
+
+    __tablename__ = "release_stats"
+    __table_args__ = (UniqueConstraint("board", "axis", "release", "capability", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board: Mapped[str] = mapped_column(String(100))  # board slug
+    axis: Mapped[str] = mapped_column(String(10))  # "bios" | "kernel" | "xen"
+    release: Mapped[str] = mapped_column(String(100))
+    capability: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer, default=0)
