@@ -165,9 +165,10 @@ class ProbeStats(MethodView):
         Two forms. `by=all|month|cpu_vendor|board_vendor|chipset|board` (the default,
         `by=all`) answers `{by, items, total}`. `bucket=day|week|month` answers a time
         series `{bucket, from, to, filters, items, total}`, one item per bucket (empty
-        buckets included, oldest first), optionally narrowed by `board`, `chipset` and `cpu_vendor` slugs and a
-        `from`/`to` date range (default: the last 30 days, 26 weeks or 12 months; at most
-        three years). `by` and `bucket` exclude each other; the filters need `bucket`.
+        buckets included, oldest first), optionally narrowed by `board`, `chipset` and
+        `cpu_vendor` slugs and a `from`/`to` date range (default: the last 30 days, 26
+        weeks or 12 months; at most three years). `by` and `bucket` exclude each other;
+        the filters need `bucket`.
         """
         if "bucket" not in args:
             by = args.get("by", "all")
