@@ -629,6 +629,12 @@ def delete_probe(session: Session, probe_id: int, delete_token: str) -> None:
 
 def remove_probe(session: Session, probe: Probe) -> None:
     """Delete a probe and undo everything it added to the tallies and aggregates."""
+    # Row-locked and re-read: a concurrent delete or reprocess of this probe either finished
+    # (then its counts are the ones to undo, or it is gone) or waits for us.
+    locked = session.get(Probe, probe.id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise ProbeNotFound(probe.id)
+    probe = locked
     _apply(session, probe.contributions, -1)
     stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), -1)
     if probe.contributions:
