@@ -73,6 +73,9 @@ def init_api(app: Flask) -> ProblemApi:
     for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp, stats_blp):
         api.register_blueprint(blp)
     app.register_blueprint(ops_blp)
+    from api.dashboard.routes import blp as dashboard_blp
+
+    app.register_blueprint(dashboard_blp)  # "/" and "/dashboard" (HTML, not in OpenAPI)
     return api
 
 

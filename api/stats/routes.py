@@ -182,7 +182,7 @@ class ProbeStats(MethodView):
         points = stats.series(db(), bucket=bucket, start=start, end=end, filters=filters)
         return {
             "bucket": bucket,
-            "from": start.isoformat(),
+            "from_": start.isoformat(),  # dumped as "from"
             "to": end.isoformat(),
             "filters": {k: v for k, v in filters.items() if v},
             "items": points,

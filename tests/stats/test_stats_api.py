@@ -60,6 +60,8 @@ def test_every_endpoint_agrees_with_rebuild_and_sql(
 
     week = client.get("/api/v1/stats/probes?bucket=week").get_json()
     assert week["total"] == 26 and len(week["items"]) == 26
+    assert week["from"] == week["items"][0]["period"]
+    assert week["to"] == dt.datetime.now(dt.UTC).date().isoformat()
     assert sum(p["probes"] for p in week["items"]) == total
     assert week["items"][-1]["capabilities"]["vtd"] == dict(by_status["vtd"])
 
