@@ -572,23 +572,26 @@ class UnverifiedHardware(Base):
 
 
 class ProbeSeries(Base):
-    """Dashboard trend: probes per UTC day, capability and status, as a small cube.
+    """Dashboard trend: probes per UTC day, ISO week and month, capability and status.
 
     Each probe is counted under every combination of its board, chipset and CPU vendor with
-    "*" (any), so a trend with any mix of those filters is one indexed range read whose size
-    depends on the date range, never on how many probes there are.
+    "*" (any), and in its day, week and month, so a trend with any mix of those filters and
+    any bucket is one indexed range read whose size depends on the number of buckets asked
+    for, never on how many probes there are.
     """
 
     __tablename__ = "probe_series"
     __table_args__ = (
-        UniqueConstraint("board", "chipset", "cpu_vendor", "day", "capability", "status"),
+        UniqueConstraint("bucket", "board", "chipset", "cpu_vendor", "day", "capability", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(5))  # "day" | "week" | "month"
     board: Mapped[str] = mapped_column(String(100))  # board slug or "*"
     chipset: Mapped[str] = mapped_column(String(100))  # chipset slug or "*"
     cpu_vendor: Mapped[str] = mapped_column(String(200))  # "intel" | "amd" | … or "*"
-    day: Mapped[str] = mapped_column(String(10))  # "2026-11-26" (UTC)
+    # First UTC day of the bucket: "2026-11-26"; a week starts on Monday, a month on the 1st.
+    day: Mapped[str] = mapped_column(String(10))
     capability: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer, default=0)

@@ -62,7 +62,10 @@ EVIDENCE_COUNTS = ("confirm", "contradict", "inconclusive")
 # (key columns, count columns) of each aggregate table, in the upsert's conflict order.
 _SHAPES: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {
     ProbeStat: (("dimension", "key", "capability", "status"), ("count",)),
-    ProbeSeries: (("board", "chipset", "cpu_vendor", "day", "capability", "status"), ("count",)),
+    ProbeSeries: (
+        ("bucket", "board", "chipset", "cpu_vendor", "day", "capability", "status"),
+        ("count",),
+    ),
     ReleaseStat: (("board", "axis", "release", "capability", "status"), ("count",)),
     EvidenceCount: (("board_id", "bios_version", "capability"), EVIDENCE_COUNTS),
 }
@@ -133,10 +136,13 @@ def contribution(keys: Sequence[Sequence[str]], by_cap: Mapping[str, str]) -> Ro
     series: Counter[tuple[Any, ...]] = Counter()
     day = dims.get("day")
     if day is not None:
+        date = dt.date.fromisoformat(day)
+        starts = [(b, bucket_start(date, b).isoformat()) for b in BUCKETS]
         options = [sorted({ANY, dims[f]}) if f in dims else [ANY] for f in SERIES_FILTERS]
         for board, chipset, vendor in itertools.product(*options):
-            for cap, status in by_cap.items():
-                series[(board, chipset, vendor, day, cap, status)] += 1
+            for bucket, start in starts:
+                for cap, status in by_cap.items():
+                    series[(bucket, board, chipset, vendor, start, cap, status)] += 1
     releases: Counter[tuple[Any, ...]] = Counter()
     board_slug = dims.get("board")
     if board_slug is not None:
@@ -365,28 +371,30 @@ def series(
     end: dt.date,
     filters: Mapping[str, str | None],
 ) -> list[dict[str, Any]]:
-    """Probe verdicts per capability for each bucket from ``start`` to ``end`` (inclusive);
-    empty buckets are present with zeros so a chart's x axis is continuous."""
+    """Probe verdicts per capability for each bucket that overlaps ``start``..``end``
+    (inclusive; a bucket counts whole); empty buckets are present with zeros so a chart's x
+    axis is continuous."""
     where = [getattr(ProbeSeries, f) == (filters.get(f) or ANY) for f in SERIES_FILTERS]
     stmt = select(
         ProbeSeries.day, ProbeSeries.capability, ProbeSeries.status, ProbeSeries.count
     ).where(
+        ProbeSeries.bucket == bucket,
         *where,
-        ProbeSeries.day >= start.isoformat(),
+        ProbeSeries.day >= bucket_start(start, bucket).isoformat(),
         ProbeSeries.day <= end.isoformat(),
         ProbeSeries.count > 0,
     )
-    points: dict[dt.date, dict[str, Any]] = {}
+    points: dict[str, dict[str, Any]] = {}
     cursor = bucket_start(start, bucket)
     while cursor <= end:
-        points[cursor] = {
+        points[cursor.isoformat()] = {
             "period": cursor.isoformat(),
             "probes": 0,
             "capabilities": {c: {} for c in CAPABILITIES},
         }
         cursor = _next_bucket(cursor, bucket)
     for day, cap, status, count in session.execute(stmt):
-        point = points[bucket_start(dt.date.fromisoformat(day), bucket)]
+        point = points[day]  # rows are keyed by their bucket's first day
         by_status = point["capabilities"].setdefault(cap, {})
         by_status[status] = by_status.get(status, 0) + count
         if cap == "vtx":  # every probe has exactly one vtx status: that is the probe count
@@ -418,6 +426,7 @@ def summary(session: Session, now: dt.datetime) -> dict[str, Any]:
     since_day = (now.date() - dt.timedelta(days=29)).isoformat()
     last_30d = session.scalar(
         select(func.coalesce(func.sum(ProbeSeries.count), 0)).where(
+            ProbeSeries.bucket == "day",
             ProbeSeries.board == ANY,
             ProbeSeries.chipset == ANY,
             ProbeSeries.cpu_vendor == ANY,

@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "probe_series",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bucket", sa.String(length=5), nullable=False),
         sa.Column("board", sa.String(length=100), nullable=False),
         sa.Column("chipset", sa.String(length=100), nullable=False),
         sa.Column("cpu_vendor", sa.String(length=200), nullable=False),
@@ -31,13 +32,14 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_probe_series")),
         sa.UniqueConstraint(
+            "bucket",
             "board",
             "chipset",
             "cpu_vendor",
             "day",
             "capability",
             "status",
-            name=op.f("uq_probe_series_board_chipset_cpu_vendor_day_capability_status"),
+            name=op.f("uq_probe_series_bucket_board_chipset_cpu_vendor_day_capability_status"),
         ),
     )
     op.create_table(
