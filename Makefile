@@ -9,7 +9,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 export FLASK_APP := app
 
-.PHONY: help install run migrate seed test lint typecheck bench compose-config clean
+.PHONY: help install run migrate seed test lint typecheck bench bench-stats compose-config clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -48,6 +48,9 @@ test: install ## Lint, type-check and run the tests (PostgreSQL too when TEST_DA
 
 bench: install ## wrk benchmarks of every path against a same-run bare Flask baseline (SQLite and PostgreSQL)
 	$(BIN)/python bench/wrk.py $(BENCH_ARGS)
+
+bench-stats: install ## Dashboard latency at 10k and 1M probes on PostgreSQL (TEST_DATABASE_URL; prints the 1M/10k ratio)
+	$(BIN)/python bench/stats_scale.py $(BENCH_STATS_ARGS)
 
 # Placeholders only where unset: the file requires both secrets, and `config` checks syntax,
 # interpolation and references; nothing is started.
