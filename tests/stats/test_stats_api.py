@@ -4,13 +4,14 @@ endpoint agrees with `stats rebuild` and with direct SQL counts over the probes 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from tests.stats.corpus import corpus_probes, planted_regression
@@ -194,3 +195,22 @@ def test_openapi_documents_the_stats_endpoints(client: FlaskClient) -> None:
         assert "200" in get["responses"] and "304" in get["responses"]
     params = {p["name"] for p in paths["/api/v1/stats/probes"]["get"]["parameters"]}
     assert {"by", "bucket", "from", "to", "board", "chipset", "cpu_vendor"} <= params
+
+
+def test_no_stats_request_reads_the_probes_table(
+    client: FlaskClient, engine: Engine, loaded: list[dict[str, Any]]
+) -> None:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for path in (*STATS, "probes?bucket=day&board=intel-dq45cb", "summary"):
+            assert client.get(f"/api/v1/stats/{path}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen, "the listener saw no SQL at all"
+    probes_table = re.compile(r"\bprobes\b(?!_)", re.IGNORECASE)
+    assert [s for s in seen if probes_table.search(s)] == []
