@@ -22,6 +22,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.compat.routes import compat_service, snapshot
 from api.db import db
+from api.listing import paginate_items
+from api.schemas_common import PageArgsSchema, PageSchema
 from virtcompat import stats
 from virtcompat.capability import CAPABILITIES
 from virtcompat.engine.compat import clean_query
@@ -92,7 +94,7 @@ class Summary(MethodView):
 # -- /probes ----------------------------------------------------------------------------------
 
 
-class ProbeStatsArgsSchema(Schema):
+class ProbeStatsArgsSchema(PageArgsSchema):
     by = fields.String(
         validate=validate.OneOf(stats.DIMENSIONS),
         metadata={"description": "counts per value of a dimension (default: all)"},
@@ -141,7 +143,7 @@ class ProbeStatsItemSchema(Schema):
     capabilities = fields.Dict(metadata={"description": "capability -> {status: number of probes}"})
 
 
-class ProbeStatsSchema(Schema):
+class ProbeStatsSchema(PageSchema):
     by = fields.String(metadata={"description": "counts form: the dimension"})
     bucket = fields.String(metadata={"description": "series form: day, week or month"})
     from_ = fields.String(data_key="from", metadata={"description": "series form"})
@@ -151,7 +153,6 @@ class ProbeStatsSchema(Schema):
         fields.Nested(ProbeStatsItemSchema),
         metadata={"description": "dimension values, most probes first; or buckets, oldest first"},
     )
-    total = fields.Integer()
 
 
 @blp.route("/probes")
@@ -159,7 +160,7 @@ class ProbeStats(MethodView):
     @blp.arguments(ProbeStatsArgsSchema, location="query")
     @blp.response(200, ProbeStatsSchema)
     @blp.alt_response(304, description="Not modified (If-None-Match)")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Probe verdict counts by dimension (`by`), or over time (`bucket`)
 
         Two forms. `by=all|month|cpu_vendor|board_vendor|chipset|board` (the default,
@@ -173,27 +174,28 @@ class ProbeStats(MethodView):
         if "bucket" not in args:
             by = args.get("by", "all")
             items = stats.probe_counts(db(), by)
-            return {"by": by, "items": items, "total": len(items)}
+            return paginate_items(items, args["page"], args["per_page"], by=by)
         bucket = args["bucket"]
         today = dt.datetime.now(dt.UTC).date()
         end = args.get("to") or today
         start = args.get("from_") or stats.default_range(bucket, end)[0]
         filters = {f: args.get(f) for f in stats.SERIES_FILTERS}
         points = stats.series(db(), bucket=bucket, start=start, end=end, filters=filters)
-        return {
-            "bucket": bucket,
-            "from_": start.isoformat(),  # dumped as "from"
-            "to": end.isoformat(),
-            "filters": {k: v for k, v in filters.items() if v},
-            "items": points,
-            "total": len(points),
-        }
+        return paginate_items(
+            points,
+            args["page"],
+            args["per_page"],
+            bucket=bucket,
+            from_=start.isoformat(),  # dumped as "from"
+            to=end.isoformat(),
+            filters={k: v for k, v in filters.items() if v},
+        )
 
 
 # -- /support-matrix --------------------------------------------------------------------------
 
 
-class MatrixArgsSchema(Schema):
+class MatrixArgsSchema(PageArgsSchema):
     vendor = fields.String(validate=validate.Length(max=100))
     vtd = fields.String(validate=STATUS)
 
@@ -212,9 +214,8 @@ class MatrixRowSchema(Schema):
     )
 
 
-class MatrixSchema(Schema):
+class MatrixSchema(PageSchema):
     items = fields.List(fields.Nested(MatrixRowSchema))
-    total = fields.Integer()
     catalog_version = fields.Integer()
 
 
@@ -291,7 +292,7 @@ class SupportMatrix(MethodView):
     @blp.arguments(MatrixArgsSchema, location="query")
     @blp.response(200, MatrixSchema)
     @blp.alt_response(304, description="Not modified (If-None-Match)")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Every catalogue board x capability: verdict, deciding rule, confidence, probes"""
         snap = snapshot()
         rows = _cached("matrix", snap, (), lambda: _matrix(snap))
@@ -301,15 +302,14 @@ class SupportMatrix(MethodView):
             if (not args.get("vendor") or r["board"]["vendor"] == args["vendor"])
             and (not args.get("vtd") or r["vtd"]["status"] == args["vtd"])
         ]
-        return {"items": rows, "total": len(rows), "catalog_version": snap.version}
+        return paginate_items(rows, args["page"], args["per_page"], catalog_version=snap.version)
 
 
 # -- /conflicts -------------------------------------------------------------------------------
 
 
-class ConflictArgsSchema(Schema):
+class ConflictArgsSchema(PageArgsSchema):
     capability = fields.String(validate=validate.OneOf(CAPABILITIES))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class ConflictSchema(Schema):
@@ -327,9 +327,8 @@ class ConflictSchema(Schema):
     evidence = fields.Integer(metadata={"description": "probes plus citations (sort key)"})
 
 
-class ConflictsSchema(Schema):
+class ConflictsSchema(PageSchema):
     items = fields.List(fields.Nested(ConflictSchema))
-    total = fields.Integer()
     catalog_version = fields.Integer()
 
 
@@ -338,7 +337,7 @@ class Conflicts(MethodView):
     @blp.arguments(ConflictArgsSchema, location="query")
     @blp.response(200, ConflictsSchema)
     @blp.alt_response(304, description="Not modified (If-None-Match)")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Catalogue facts contradicted by probes or other sources, most evidence first"""
         snap = snapshot()
         service = compat_service()
@@ -347,17 +346,13 @@ class Conflicts(MethodView):
         )
         if args.get("capability"):
             items = [i for i in items if i["capability"] == args["capability"]]
-        return {
-            "items": items[: args["limit"]],
-            "total": len(items),
-            "catalog_version": snap.version,
-        }
+        return paginate_items(items, args["page"], args["per_page"], catalog_version=snap.version)
 
 
 # -- /regressions -----------------------------------------------------------------------------
 
 
-class RegressionArgsSchema(Schema):
+class RegressionArgsSchema(PageArgsSchema):
     board = fields.String(validate=_SLUG, metadata={"description": "board slug"})
     axis = fields.String(
         validate=validate.OneOf(stats.AXES),
@@ -390,9 +385,8 @@ class RegressionSchema(Schema):
     )
 
 
-class RegressionsSchema(Schema):
+class RegressionsSchema(PageSchema):
     items = fields.List(fields.Nested(RegressionSchema))
-    total = fields.Integer()
     changes = fields.Integer(metadata={"description": "number of flagged changes"})
 
 
@@ -401,7 +395,7 @@ class Regressions(MethodView):
     @blp.arguments(RegressionArgsSchema, location="query")
     @blp.response(200, RegressionsSchema)
     @blp.alt_response(304, description="Not modified (If-None-Match)")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Per board: verdicts by BIOS build, kernel series and Xen version; flips flagged"""
         items = stats.regressions(
             db(),
@@ -411,8 +405,9 @@ class Regressions(MethodView):
             capability=args.get("capability"),
             changed_only=args["changed"],
         )
-        return {
-            "items": items,
-            "total": len(items),
-            "changes": sum(len(i["changes"]) for i in items),
-        }
+        return paginate_items(
+            items,
+            args["page"],
+            args["per_page"],
+            changes=sum(len(i["changes"]) for i in items),
+        )

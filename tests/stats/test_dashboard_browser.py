@@ -144,7 +144,7 @@ def test_dashboard_shows_the_data_in_headless_chromium(
     bodies = corpus_probes() + planted_regression()
     for body in bodies:
         _http("POST", f"{base}/api/v1/probes", body, token)
-    matrix = _http("GET", f"{base}/api/v1/stats/support-matrix")
+    matrix = _http("GET", f"{base}/api/v1/stats/support-matrix?per_page=200")
     week = _http("GET", f"{base}/api/v1/stats/probes?bucket=week")
 
     page = _browser("--dump-dom", f"{base}/", profile=tmp_path / "profile")

@@ -37,6 +37,19 @@
     return body;
   }
 
+  // Every page of a list (the list contract: items, total, page, per_page).
+  async function getAll(path) {
+    const sep = path.includes("?") ? "&" : "?";
+    const first = await getJSON(`${path}${sep}per_page=200&page=1`);
+    const items = [...first.items];
+    for (let page = 2; items.length < first.total && page <= 50; page++) {
+      const next = await getJSON(`${path}${sep}per_page=200&page=${page}`);
+      if (!next.items.length) break;
+      items.push(...next.items);
+    }
+    return { ...first, items };
+  }
+
   function fmt(n) { return Number(n || 0).toLocaleString("en"); }
 
   // -- summary ----------------------------------------------------------------------------
@@ -101,7 +114,7 @@
   async function loadTrend() {
     const cap = $("trend-cap").value;
     const bucket = $("trend-bucket").value;
-    renderTrend(await getJSON(`/stats/probes?bucket=${encodeURIComponent(bucket)}`), cap);
+    renderTrend(await getJSON(`/stats/probes?bucket=${encodeURIComponent(bucket)}&per_page=200`), cap);
   }
 
   // -- support matrix ---------------------------------------------------------------------
@@ -197,9 +210,9 @@
     const jobs = [
       getJSON("/stats/summary").then(renderSummary),
       loadTrend(),
-      getJSON("/stats/support-matrix").then(renderMatrix),
-      getJSON("/stats/regressions?changed=true").then(renderRegressions),
-      getJSON("/stats/conflicts?limit=20").then(renderConflicts),
+      getAll("/stats/support-matrix").then(renderMatrix),
+      getJSON("/stats/regressions?changed=true&per_page=50").then(renderRegressions),
+      getJSON("/stats/conflicts?per_page=20").then(renderConflicts),
     ];
     const asked = new URLSearchParams(location.search);
     if (["board", "cpu", "bios", "chipset"].some((k) => asked.get(k))) {
