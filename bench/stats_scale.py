@@ -225,13 +225,13 @@ def fill(url: str, size: int, seed: int) -> dict[str, float]:
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for key, count in counter.items():
                     copy.write_row((*key, count))
-        ev_keys = {k[:3] for k in evidence}
+        columns = ", ".join(stats.EVIDENCE_COUNTS)
         with cur.copy(  # type: ignore[attr-defined]
-            f"COPY {EvidenceCount.__tablename__} (board_id, bios_version, capability, confirm, "
-            "contradict) FROM STDIN"
+            f"COPY {EvidenceCount.__tablename__} (board_id, bios_version, capability, "
+            f"{columns}) FROM STDIN"
         ) as copy:
-            for key in sorted(ev_keys):
-                copy.write_row((*key, evidence[(*key, "confirm")], evidence[(*key, "contradict")]))
+            for key in sorted({k[:3] for k in evidence}):
+                copy.write_row((*key, *(evidence[(*key, n)] for n in stats.EVIDENCE_COUNTS)))
         cur.execute("UPDATE catalog_state SET version = version + 1")
         raw.commit()
         timings["aggregates_s"] = time.perf_counter() - started

@@ -1,7 +1,7 @@
 """dashboard trend series and per-release probe verdicts
 
 Revision ID: 7d1e5a93c0b4
-Revises: 34cd80312792
+Revises: 7c1d2e3f4a5b
 Create Date: 2026-12-01 04:05:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d1e5a93c0b4"
-down_revision: str | None = "34cd80312792"
+down_revision: str | None = "7c1d2e3f4a5b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
