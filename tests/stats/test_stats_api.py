@@ -140,7 +140,7 @@ def test_probe_tallies_contradicting_the_catalogue_are_a_conflict(
     )
     assert mine["probes"] == {"confirm": 1, "contradict": 2}
     assert [e["kind"] for e in mine["contradicted_by"]] == ["probe"]
-    assert "2 probes on this board found it missing" in mine["contradicted_by"][0]["source"]
+    assert "2 probes on this board" in mine["contradicted_by"][0]["source"]
     assert mine["catalogue"] and all(e["kind"] != "probe" for e in mine["catalogue"])
     assert items[0]["evidence"] >= mine["evidence"]
 
