@@ -370,6 +370,8 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
         kvm_module=checks.kvm_module or obs.kvm_module,
         kvm_params=checks.kvm_params,
         msr_locked_off=checks.msr_locked_off,
+        devices=checks.devices,
+        cgroup_controllers=checks.cgroup_controllers,
         msr_detail=f"{'IA32_FEATURE_CONTROL' if checks.msr_vendor == 'intel' else 'VM_CR'}="
         f"{checks.msr_value:#x}"
         if checks.msr_value is not None

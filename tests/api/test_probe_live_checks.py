@@ -44,6 +44,10 @@ def test_working_dev_kvm_from_a_software_kvm_is_honoured(
     usable = caps["hvm"]["reasons"][0]
     assert usable["rule"] == "HW-KVM-USABLE" and "kvm_pvm" in usable["message"]
     assert "Xen HVM still needs" in usable["message"]
+    # virt-host-validate's device checks ride along as advice, never as the verdict.
+    advice = [r for r in caps["hvm"]["reasons"] if r["rule"] == "HW-KVM-HOST-DEVICES"]
+    assert [a["hint"] for a in advice] == [{"command": "modprobe vhost_net"}]
+    assert all(a["advisory"] for a in advice)
 
 
 def test_kvm_intel_working_proves_vtx_without_cpuinfo_flags(

@@ -320,6 +320,10 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
         lambda: probe(kernel=K(iommu_active=True, iommu_groups=12, irq_remapping=False)),
         lambda: probe(kernel=K(iommu_active=True, iommu_groups=12, irq_remapping=True)),
     ),
+    KV.HOST_DEVICES.id: (
+        lambda: probe(kernel=K(devices=(("/dev/net/tun", False), ("/dev/vhost-net", True)))),
+        lambda: probe(kernel=K(devices=(("/dev/net/tun", True), ("/dev/vhost-net", True)))),
+    ),
     KV.SLAT_MICROARCH.id: (
         # Penryn (family 6 model 0x17) has no EPT; Nehalem (model 0x1a) has it.
         lambda: probe(cpu=CpuFacts(vendor="intel", family=6, model=0x17, stepping=6)),

@@ -97,6 +97,10 @@ class KernelFacts:
     # Firmware lock read from MSR 0x3a (Intel) / VM_CR (AMD): True locked off, False not.
     msr_locked_off: bool | None = None
     msr_detail: str | None = None
+    # Device nodes the agent looked for (/dev/net/tun, /dev/vhost-net, /dev/vfio/vfio...)
+    # and the cgroup v2 controllers; empty / None when an older agent did not look.
+    devices: tuple[tuple[str, bool], ...] = ()
+    cgroup_controllers: tuple[str, ...] | None = None
     evidence: tuple[Evidence, ...] = ()
 
     def param(self, name: str) -> bool | None:

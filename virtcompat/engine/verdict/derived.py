@@ -14,7 +14,7 @@ from virtcompat.engine.verdict.common import (
     reason,
 )
 from virtcompat.engine.verdict.irqremap import interrupt_remapping
-from virtcompat.engine.verdict.kvm import kvm_usable_reason
+from virtcompat.engine.verdict.kvm import host_devices, kvm_usable_reason, vfio_device
 from virtcompat.engine.verdict.vtd import iommu_name
 
 
@@ -30,8 +30,8 @@ def judge_hvm(f: HostFacts, vtx: Capability) -> Capability:
     """HW-HVM: HVM guests need VT-x / AMD-V; HW-KVM-USABLE: unless KVM already works."""
     usable = kvm_usable_reason(f)
     if usable is not None and usable.status == S.SUPPORTED:
-        return capability([usable, *[info(r) for r in why(vtx)]])
-    broken = [info(usable)] if usable is not None else []
+        return capability([usable, *[info(r) for r in why(vtx)], *host_devices(f)])
+    broken = [info(usable), *host_devices(f)] if usable is not None else host_devices(f)
     guests = (
         "Only IA-64 HVM guests (Xen 3.x), never x86 ones, can run here; they need"
         if is_ia64(f)
@@ -114,5 +114,10 @@ def judge_passthrough(
     else:
         reasons = _needs_iommu_and_hvm(f, vtd, hvm)
     return capability(
-        [*reasons, *interrupt_remapping(f, vtd), *_xen_pv_fallback(f, vtd, hypervisor)]
+        [
+            *reasons,
+            *interrupt_remapping(f, vtd),
+            *vfio_device(f),
+            *_xen_pv_fallback(f, vtd, hypervisor),
+        ]
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 from virtcompat import microarch
 from virtcompat.capability import Evidence, Layer, Reason
 from virtcompat.engine.hostfacts import HostFacts
-from virtcompat.engine.verdict.common import S, feature, reason, vendor
+from virtcompat.engine.verdict.common import S, feature, info, reason, vendor
 from virtcompat.rules.registry import Applies, Rule, Severity, register
 
 _SVM_C = "torvalds/linux arch/x86/kvm/svm/svm.c svm_hardware_setup() (old: arch/x86/kvm/svm.c)"
@@ -346,3 +346,67 @@ def non_x86_slat(f: HostFacts) -> Reason:
         f"This is an {arch} host: {detail}; the probe does not show KVM initialised.",
         hint={"check": "dmesg for 'kvm [1]: Hyp mode initialized successfully' or /dev/kvm"},
     )
+
+
+HOST_DEVICES = _rule(
+    "HW-KVM-HOST-DEVICES",
+    "Device nodes and cgroup controllers a KVM host uses",
+    Severity.WARNING,
+    "virt-host-validate's QEMU checks: /dev/net/tun (tap networking; FAIL without it), "
+    "/dev/vhost-net (in-kernel virtio-net; WARN), the cgroup controllers libvirt places guests "
+    "in (cgroup v2: cpu, cpuset, memory, io, pids), and /dev/vfio/vfio for device assignment "
+    "through VFIO.",
+    "libvirt tools/virt-host-validate-qemu.c, virt-host-validate-common.c",
+    "torvalds/linux Documentation/driver-api/vfio.rst",
+)
+_NEEDED_CONTROLLERS = ("cpu", "cpuset", "memory", "io", "pids")
+
+
+def _absent(f: HostFacts, path: str) -> bool:
+    return any(name == path and not present for name, present in f.kernel.devices)
+
+
+def host_devices(f: HostFacts) -> list[Reason]:
+    """HW-KVM-HOST-DEVICES (advisory): tun, vhost-net and cgroup controllers for KVM guests."""
+    if not f.observed:
+        return []
+    out = []
+    if _absent(f, "/dev/net/tun"):
+        out.append(("/dev/net/tun is missing: guests get no tap networking.", "modprobe tun"))
+    if _absent(f, "/dev/vhost-net"):
+        out.append(
+            ("/dev/vhost-net is missing: virtio-net runs in QEMU, not in the kernel.",
+             "modprobe vhost_net")
+        )  # fmt: skip
+    controllers = f.kernel.cgroup_controllers
+    if controllers is not None:
+        missing = [c for c in _NEEDED_CONTROLLERS if c not in controllers]
+        if missing:
+            out.append(
+                (f"cgroup v2 controllers missing: {', '.join(missing)} (libvirt cannot limit "
+                 "guests by them).", "enable them in the kernel config or the cgroup mount")
+            )  # fmt: skip
+    return [
+        info(reason(HOST_DEVICES, Layer.KERNEL, S.DISABLED, message, f.kernel.evidence,
+                    hint={"command": fix}))
+        for message, fix in out
+    ]  # fmt: skip
+
+
+def vfio_device(f: HostFacts) -> list[Reason]:
+    """HW-KVM-HOST-DEVICES (advisory): /dev/vfio/vfio for VFIO device assignment."""
+    if not f.observed or not _absent(f, "/dev/vfio/vfio"):
+        return []
+    return [
+        info(
+            reason(
+                HOST_DEVICES,
+                Layer.KERNEL,
+                S.DISABLED,
+                "/dev/vfio/vfio is missing: the VFIO driver is not loaded, so KVM cannot "
+                "assign devices yet.",
+                f.kernel.evidence,
+                hint={"command": "modprobe vfio-pci"},
+            )
+        )
+    ]
