@@ -48,6 +48,7 @@ from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot
 from virtcompat.engine.verdict import bios_build, judge
 from virtcompat.models import Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
+from virtcompat.probe.dmi import cpuid_from_signature
 from virtcompat.probe.kernlog import KernelLog
 from virtcompat.probe.redact import scrub_all, scrub_artefacts
 from virtcompat.rules.registry import rules_version
@@ -152,6 +153,8 @@ def _match_cpu(snapshot: Snapshot, obs: Observations) -> CpuSpec | None:
     name = info.model_name if info else None
     if not name and obs.kernel_log is not None:
         name = obs.kernel_log.cpu_model_name
+    if not name and obs.dmi is not None:
+        name = obs.dmi.processor_version
     if not name:
         return None
     try:
@@ -272,6 +275,22 @@ def _quoted(log: KernelLog, codes: tuple[str, ...]) -> tuple[tuple[str, str], ..
     return tuple(out)
 
 
+def _cpu_identity(
+    obs: Observations,
+) -> tuple[int | None, int | None, int | None, str | None]:
+    """CPUID family/model/stepping and where they were read: cpuinfo, else the kernel log's
+    smpboot line, else dmidecode's processor signature."""
+    info, log, dmi = obs.cpuinfo, obs.kernel_log, obs.dmi
+    if info is not None and info.family is not None:
+        return info.family, info.model, info.stepping, "cpuinfo"
+    if log is not None and log.cpu_family is not None:
+        return log.cpu_family, log.cpu_model, log.cpu_stepping, "kernel log smpboot line"
+    signature = cpuid_from_signature(dmi.processor_signature) if dmi is not None else None
+    if signature is not None:
+        return (*signature, "DMI processor signature")
+    return None, None, None, None
+
+
 def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     def ev(what: str) -> tuple[Evidence, ...]:
         return (Evidence(kind="probe", id=probe_ref, source=what),)
@@ -280,24 +299,20 @@ def host_facts(obs: Observations, m: Matched, probe_ref: str) -> HostFacts:
     log = obs.kernel_log
     x86 = info is not None and info.arch.value == "x86"
     flags = info.flags if info is not None and x86 and info.flags_present else None
-    # CPU identity from cpuinfo, else from the kernel log's smpboot line.
-    from_log = (
-        log is not None and log.cpu_family is not None and (info is None or info.family is None)
-    )
+    family, model, stepping, source = _cpu_identity(obs)
     cpu = CpuFacts(
         vendor=(info.vendor if info else None)
         or (m.cpu.vendor if m.cpu else None)
-        or _vendor_from_name(log.cpu_model_name if log else None),
+        or _vendor_from_name(log.cpu_model_name if log else None)
+        or _vendor_from_name(obs.dmi.processor_version if obs.dmi else None),
         arch=info.arch.value if info else log.arch if log else None,
-        brand=(info.model_name if info else None) or (log.cpu_model_name if log else None),
-        family=log.cpu_family if from_log and log else info.family if info else None,
-        model=log.cpu_model if from_log and log else info.model if info else None,
-        stepping=log.cpu_stepping if from_log and log else info.stepping if info else None,
-        identity_source="kernel log smpboot line"
-        if from_log
-        else "cpuinfo"
-        if info is not None and info.family is not None
-        else None,
+        brand=(info.model_name if info else None)
+        or (log.cpu_model_name if log else None)
+        or (obs.dmi.processor_version if obs.dmi else None),
+        family=family,
+        model=model,
+        stepping=stepping,
+        identity_source=source,
         spec=m.cpu,
         flags=flags,
         vmx_flags=info.vmx_flags if info else None,

@@ -123,3 +123,28 @@ def test_an_older_agents_post_stays_valid(
     assert "devices" not in doc["diagnosis"]
     assert not [w for w in doc["warnings"] if w.startswith("checks:")]
     assert doc["diagnosis"]["capabilities"]["vtx"]["status"] == "masked"
+
+
+def test_cpu_identity_from_dmidecode_processor_information(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    # dmidecode -t system,baseboard,bios,processor of a Core 2 Duo E8400 desktop: no
+    # cpuinfo, no kernel log. Family 6 model 23 is Penryn (Wolfdale): no EPT.
+    dmi = "\n".join(
+        [
+            "Handle 0x0004, DMI type 4, 35 bytes",
+            "Processor Information",
+            "\tSocket Designation: LGA 775",
+            "\tType: Central Processor",
+            "\tFamily: Core 2 Duo",
+            "\tManufacturer: Intel",
+            "\tSignature: Type 0, Family 6, Model 23, Stepping 10",
+            "\tVersion: Intel(R) Core(TM)2 Duo CPU     E8400  @ 3.00GHz",
+        ]
+    )
+    doc = _post(client, auth("probe:write"), {"dmi": dmi})
+    slat = doc["diagnosis"]["capabilities"]["slat"]
+    assert slat["status"] == "unsupported"
+    assert slat["reasons"][0]["rule"] == "HW-SLAT-MICROARCH"
+    assert "DMI processor signature" in slat["reasons"][0]["message"]
+    assert "Penryn" in slat["reasons"][0]["message"]

@@ -18,7 +18,7 @@ from virtcompat.probe._common import Warnings, clip, decode_input, fields_as_dic
 from virtcompat.probe.limits import ARTEFACT_ITEM_LIMITS, ARTEFACT_LIMITS
 from virtcompat.probe.redact import DMI_IDENTITY_KEYS
 
-__all__ = ["DMI_FIELDS", "Dmi", "parse_dmi", "virtual_platform"]
+__all__ = ["DMI_FIELDS", "Dmi", "cpuid_from_signature", "parse_dmi", "virtual_platform"]
 
 #: The fields kept, named as the files in /sys/class/dmi/id (drivers/firmware/dmi-id.c).
 DMI_FIELDS: tuple[str, ...] = (
@@ -36,6 +36,9 @@ DMI_FIELDS: tuple[str, ...] = (
     "bios_release",
     "chassis_vendor",
     "chassis_type",
+    # Not in /sys/class/dmi/id: from dmidecode's "Processor Information" (SMBIOS type 4).
+    "processor_version",
+    "processor_signature",
 )
 
 _ALIASES: dict[str, str] = {
@@ -85,6 +88,10 @@ _DMIDECODE_SECTIONS: dict[str, dict[str, str]] = {
         "Version": "bios_version",
         "Release Date": "bios_date",
         "BIOS Revision": "bios_release",
+    },
+    "Processor Information": {
+        "Version": "processor_version",
+        "Signature": "processor_signature",
     },
     "Chassis Information": {
         "Manufacturer": "chassis_vendor",
@@ -159,6 +166,19 @@ def virtual_platform(text: str) -> str | None:
     return None
 
 
+_SIGNATURE_RE = re.compile(
+    r"Family (?P<family>\d{1,3}), Model (?P<model>\d{1,3}), Stepping (?P<stepping>\d{1,3})"
+)
+
+
+def cpuid_from_signature(signature: str | None) -> tuple[int, int, int] | None:
+    """(family, model, stepping) from dmidecode's decimal "Signature:" line, if it has one."""
+    m = _SIGNATURE_RE.search(signature or "")
+    if m is None:
+        return None
+    return int(m["family"]), int(m["model"]), int(m["stepping"])
+
+
 @dataclass(frozen=True, slots=True)
 class Dmi:
     sys_vendor: str | None
@@ -178,6 +198,10 @@ class Dmi:
     chassis_type: str | None
     #: SMBIOS name for a numeric chassis_type
     chassis_type_name: str | None
+    #: SMBIOS type 4: "Intel(R) Core(TM)2 Duo CPU E8400 @ 3.00GHz" and
+    #: "Type 0, Family 6, Model 23, Stepping 10" (first processor only)
+    processor_version: str | None
+    processor_signature: str | None
     #: fields whose value is a vendor placeholder ("To be filled by O.E.M.")
     placeholders: frozenset[str]
     #: the virtual platform the strings name (VirtualBox, QEMU, VMware...) or None
@@ -281,6 +305,8 @@ def parse_dmi(data: Mapping[str, Any] | str | bytes | object) -> Dmi:
         chassis_vendor=fields["chassis_vendor"],
         chassis_type=chassis,
         chassis_type_name=chassis_name,
+        processor_version=fields["processor_version"],
+        processor_signature=fields["processor_signature"],
         placeholders=placeholders,
         virtual_platform=virtual_platform(joined),
         identity_keys_seen=identity,
