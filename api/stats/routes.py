@@ -22,6 +22,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from api.compat.routes import compat_service, snapshot
 from api.db import db
+from api.errors import Problem
 from api.listing import paginate_items
 from api.schemas_common import PageArgsSchema, PageSchema
 from virtcompat import stats
@@ -40,6 +41,18 @@ blp = Blueprint(
 
 _SLUG = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$", error="not a valid slug")
 STATUS = validate.OneOf(stats.STATUSES)
+
+
+def _known(field: str, value: str | None, names: Any) -> None:
+    """A board or chipset filter must name a catalogue row: probes are only ever counted
+    under catalogue slugs, so anything else would silently answer zeros."""
+    if value and value not in names:
+        raise Problem(
+            422,
+            f"{field}: no catalogue {field} has the slug {value!r}",
+            title="Invalid request",
+            errors=[{"field": f"query.{field}", "message": f"unknown {field} slug"}],
+        )
 
 
 def _cached(name: str, snap: Snapshot, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
@@ -180,6 +193,9 @@ class ProbeStats(MethodView):
         end = args.get("to") or today
         start = args.get("from_") or stats.default_range(bucket, end)[0]
         filters = {f: args.get(f) for f in stats.SERIES_FILTERS}
+        snap = snapshot()
+        _known("board", filters["board"], snap.boards)
+        _known("chipset", filters["chipset"], snap.chipsets)
         points = stats.series(db(), bucket=bucket, start=start, end=end, filters=filters)
         return paginate_items(
             points,
@@ -209,7 +225,8 @@ class MatrixRowSchema(Schema):
     capabilities = fields.Dict(
         metadata={
             "description": "every capability -> {status, rule, confidence, probes: "
-            "{confirm, contradict}} (probes only for vtx and vtd, the counted capabilities)"
+            "{confirm, contradict, inconclusive}} (probes only for vtx and vtd, the counted "
+            "capabilities)"
         }
     )
 
@@ -266,6 +283,7 @@ def _matrix(snap: Snapshot) -> list[dict[str, Any]]:
             cell["probes"] = {
                 "confirm": sum(t.confirm for t in mine),
                 "contradict": sum(t.contradict for t in mine),
+                "inconclusive": sum(t.inconclusive for t in mine),
             }
             capabilities[cap] = cell
         rows.append(
@@ -280,7 +298,7 @@ def _matrix(snap: Snapshot) -> list[dict[str, Any]]:
                 else None,
                 "vtd": _decided(caps["vtd"]),
                 "pci_passthrough": _decided(caps["pci_passthrough"]),
-                "probes": capabilities["vtd"]["probes"],
+                "probes": {k: capabilities["vtd"]["probes"][k] for k in ("confirm", "contradict")},
                 "capabilities": capabilities,
             }
         )
@@ -397,9 +415,11 @@ class Regressions(MethodView):
     @blp.alt_response(304, description="Not modified (If-None-Match)")
     def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Per board: verdicts by BIOS build, kernel series and Xen version; flips flagged"""
+        snap = snapshot()
+        _known("board", args.get("board"), snap.boards)
         items = stats.regressions(
             db(),
-            snapshot(),
+            snap,
             board=args.get("board"),
             axis=args.get("axis"),
             capability=args.get("capability"),

@@ -75,10 +75,15 @@ def test_every_endpoint_agrees_with_rebuild_and_sql(
     by_board = client.get("/api/v1/stats/probes?by=board").get_json()
     assert [(i["key"], i["probes"]) for i in by_board["items"]] == [("intel-dq45cb", 5)]
 
-    # The 3 probes on 0061 saw VT-d working; on 0070 none did: confirm 3, contradict 0.
+    # The 3 probes on 0061 saw VT-d working; the 2 on 0070 saw it off in firmware, which says
+    # nothing about the silicon (inconclusive, not a contradiction).
     matrix = client.get("/api/v1/stats/support-matrix?per_page=200").get_json()
     row = next(r for r in matrix["items"] if r["board"]["slug"] == "intel-dq45cb")
-    assert row["capabilities"]["vtd"]["probes"] == {"confirm": 3, "contradict": 0}
+    assert row["capabilities"]["vtd"]["probes"] == {
+        "confirm": 3,
+        "contradict": 0,
+        "inconclusive": 2,
+    }
     assert set(row["capabilities"]) == set(CAPABILITIES)
 
     before = stats.table_counts(db_session)
@@ -164,6 +169,9 @@ def test_etag_and_304(client: FlaskClient, path: str) -> None:
         "probes?bucket=month&from=2000-01-01&to=2026-01-01",
         "probes?bucket=day&board=..%2Fetc",
         "probes?bucket=day&cpu_vendor=Intel%20Inc",
+        "probes?bucket=week&board=no-such-board",
+        "probes?bucket=week&chipset=intel-q99",
+        "regressions?board=no-such-board",
         "conflicts?per_page=0",
         "regressions?per_page=201",
         "conflicts?capability=warp",
