@@ -131,7 +131,7 @@
         tr.append(el("td", {
           class: "cell st-" + c.status, "data-cap": cap, "data-status": c.status,
           "data-confirm": probes.confirm, "data-contradict": probes.contradict,
-          title: `${CAP_LABEL[cap]}: ${c.status}${c.rule ? " (" + c.rule + ")" : ""}`,
+          title: `${CAP_LABEL[cap]}: ${c.status}${c.rule ? " (" + c.rule + ")" : ""}; probes: ${probes.confirm} confirm, ${probes.contradict} contradict, ${probes.inconclusive || 0} inconclusive`,
         }, el("span", { class: "s" }, c.status), meta ? el("span", { class: "m" }, meta) : null));
       }
       return tr;
