@@ -45,6 +45,7 @@ from virtcompat.models import (
     ProbeStat,
     ReleaseStat,
     Source,
+    Vendor,
 )
 
 # Dimensions of /stats/probes?by=…; "hour" is counted too but only read by the summary.
@@ -523,9 +524,26 @@ def _probes(n: int) -> str:
     return f"{n} probe{'s' if n != 1 else ''}"
 
 
+def _board_labels(session: Session, slugs: Iterable[str]) -> dict[str, tuple[str, str, bool]]:
+    """slug -> (model, vendor slug, AMD IOMMU?) for the boards a report names: a small
+    indexed read instead of loading the whole catalogue."""
+    wanted = sorted(set(slugs))
+    if not wanted:
+        return {}
+    stmt = (
+        select(Board.slug, Board.model, Vendor.slug, Chipset.iommu_kind)
+        .join(Vendor, Board.vendor_id == Vendor.id)
+        .outerjoin(Chipset, Board.chipset_id == Chipset.id)
+        .where(Board.slug.in_(wanted))
+    )
+    return {
+        slug: (model, vendor, getattr(kind, "value", kind) == "amd-vi")
+        for slug, model, vendor, kind in session.execute(stmt)
+    }
+
+
 def regressions(
     session: Session,
-    snapshot: Snapshot,
     *,
     board: str | None = None,
     axis: str | None = None,
@@ -554,11 +572,9 @@ def regressions(
     )
     for b, ax, release, cap, status, count in session.execute(stmt):
         grouped[(b, ax, cap)][release][status] = count
+    labels = _board_labels(session, (slug for slug, _, _ in grouped))
     for (slug, ax, cap), releases in grouped.items():
-        spec = snapshot.boards.get(slug)
-        chip = snapshot.chipsets.get(spec.chipset_slug) if spec and spec.chipset_slug else None
-        amd = chip is not None and chip.iommu_kind == "amd-vi"
-        name = spec.model if spec else slug
+        name, vendor, amd = labels.get(slug, (slug, None, False))
         history: list[dict[str, Any]] = []
         for release in sorted(releases, key=release_order):
             by_status = dict(sorted(releases[release].items()))
@@ -610,11 +626,7 @@ def regressions(
             continue
         items.append(
             {
-                "board": {
-                    "slug": slug,
-                    "vendor": spec.vendor if spec else None,
-                    "model": name,
-                },
+                "board": {"slug": slug, "vendor": vendor, "model": name},
                 "axis": ax,
                 "capability": cap,
                 "releases": history,

@@ -193,9 +193,10 @@ class ProbeStats(MethodView):
         end = args.get("to") or today
         start = args.get("from_") or stats.default_range(bucket, end)[0]
         filters = {f: args.get(f) for f in stats.SERIES_FILTERS}
-        snap = snapshot()
-        _known("board", filters["board"], snap.boards)
-        _known("chipset", filters["chipset"], snap.chipsets)
+        if filters["board"] or filters["chipset"]:
+            snap = snapshot()
+            _known("board", filters["board"], snap.boards)
+            _known("chipset", filters["chipset"], snap.chipsets)
         points = stats.series(db(), bucket=bucket, start=start, end=end, filters=filters)
         return paginate_items(
             points,
@@ -415,11 +416,10 @@ class Regressions(MethodView):
     @blp.alt_response(304, description="Not modified (If-None-Match)")
     def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """Per board: verdicts by BIOS build, kernel series and Xen version; flips flagged"""
-        snap = snapshot()
-        _known("board", args.get("board"), snap.boards)
+        if args.get("board"):
+            _known("board", args["board"], snapshot().boards)
         items = stats.regressions(
             db(),
-            snap,
             board=args.get("board"),
             axis=args.get("axis"),
             capability=args.get("capability"),
