@@ -64,6 +64,7 @@ def init_api(app: Flask) -> ProblemApi:
 
     from api.catalogue.routes import blp as catalogue_blp
     from api.compat.routes import blp as compat_blp
+    from api.ops import assets_blp
     from api.ops import blp as ops_blp
     from api.probes.routes import blp as probes_blp
     from api.rules.routes import blp as rules_blp
@@ -72,7 +73,8 @@ def init_api(app: Flask) -> ProblemApi:
 
     for blp in (catalogue_blp, compat_blp, rules_blp, validate_blp, probes_blp, stats_blp):
         api.register_blueprint(blp)
-    app.register_blueprint(ops_blp)
+    api.register_blueprint(ops_blp)
+    app.register_blueprint(assets_blp)
     from api.dashboard.routes import blp as dashboard_blp
 
     app.register_blueprint(dashboard_blp)  # "/" and "/dashboard" (HTML, not in OpenAPI)

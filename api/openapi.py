@@ -28,7 +28,7 @@ class ErrorResponsesPlugin(BasePlugin):
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any
     ) -> None:
-        if not path or not path.startswith("/api/") or operations is None:
+        if not path or operations is None:
             return
         for method, operation in operations.items():
             responses: dict[str, Any] = operation.setdefault("responses", {})

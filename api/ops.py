@@ -20,7 +20,10 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint as FlaskBlueprint
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -36,7 +39,14 @@ from api.db import db
 from api.errors import Problem
 from virtcompat.migrations import heads
 
-blp = Blueprint("ops", __name__)
+blp = Blueprint(
+    "ops",
+    __name__,
+    description="Liveness, readiness and Prometheus metrics, outside /api/v1 where probes "
+    "and scrapers expect them.",
+)
+# Swagger UI's files: served, but no API operation of the document.
+assets_blp = FlaskBlueprint("docs_assets", __name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -221,37 +231,54 @@ def _migration_heads() -> tuple[str, ...]:
     return _HEADS
 
 
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+
+
+class ReadySchema(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+    migration = fields.List(fields.String(), metadata={"description": "applied head(s)"})
+
+
 @blp.get("/healthz")
-def healthz() -> Response:
-    return jsonify(status="ok")
+@blp.response(200, HealthSchema)
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers (no database access)"""
+    return {"status": "ok"}
 
 
 @blp.get("/readyz")
-def readyz() -> tuple[Response, int]:
+@blp.response(200, ReadySchema)
+def readyz() -> dict[str, Any]:
+    """Readiness: the database answers and is migrated to head (503 problem otherwise)"""
     try:
         conn = db().connection()
         conn.execute(text("SELECT 1"))
         current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
     except Exception as exc:  # any driver error means "not ready", never a 500
-        return jsonify(
-            status="unavailable", detail=f"database unreachable: {type(exc).__name__}"
-        ), 503
+        raise Problem(503, f"database unreachable: {type(exc).__name__}") from None
     heads = _migration_heads()
     if current != heads:
-        return (
-            jsonify(
-                status="unavailable",
-                detail="database is not migrated to head",
-                current=list(current),
-                head=list(heads),
-            ),
+        raise Problem(
             503,
+            "database is not migrated to head",
+            current=list(current),
+            head=list(heads),
         )
-    return jsonify(status="ok", migration=list(current)), 200
+    return {"status": "ok", "migration": list(current)}
 
 
 @blp.get("/metrics")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "Prometheus text exposition, summed over the gunicorn workers",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    }
+)
 def metrics() -> Response:
+    """Prometheus metrics (see the README's Metrics section)"""
     VERDICTS.flush()
     return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
 
@@ -271,7 +298,7 @@ DOCS_ASSETS = {
 DOCS_ASSETS_URL = "/docs/assets/"
 
 
-@blp.get(DOCS_ASSETS_URL + "<name>")
+@assets_blp.get(DOCS_ASSETS_URL + "<name>")
 def docs_asset(name: str) -> Response:
     mimetype = DOCS_ASSETS.get(name)
     if mimetype is None:

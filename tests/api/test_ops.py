@@ -34,6 +34,7 @@ def test_readyz_503_when_not_migrated(tmp_path: Path) -> None:
     resp = app.test_client().get("/readyz")
     dispose(app)
     assert resp.status_code == 503 and "not migrated" in resp.get_json()["detail"]
+    assert resp.mimetype == "application/problem+json"
 
 
 def test_readyz_503_when_database_unreachable() -> None:

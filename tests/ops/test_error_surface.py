@@ -105,7 +105,10 @@ def _list_paths(spec: dict[str, Any]) -> list[str]:
         op = item.get("get")
         if op is None or "{" in path:
             continue
-        schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+        json_body = op["responses"]["200"].get("content", {}).get("application/json")
+        if json_body is None:  # /metrics: Prometheus text
+            continue
+        schema = json_body["schema"]
         if "$ref" in schema:
             schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
         if {"items", "total"} <= set(schema.get("properties", {})):

@@ -33,6 +33,9 @@ def test_openapi_document_is_valid(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)  # raises on any dangling $ref or schema error
     assert spec["openapi"] == "3.1.0"
+    # the operations endpoints are API too; Swagger UI's own files are not
+    assert {"/healthz", "/readyz", "/metrics"} <= set(spec["paths"])
+    assert not [p for p in spec["paths"] if p.startswith("/docs")]
 
 
 def test_every_error_response_is_problem_json(client: FlaskClient) -> None:
