@@ -37,6 +37,7 @@ from sqlalchemy import text
 
 from api.db import db
 from api.errors import Problem
+from virtcompat.db import answer_deadline
 from virtcompat.migrations import heads
 
 blp = Blueprint(
@@ -247,14 +248,19 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+READYZ_TIMEOUT_S = 2.0
+
+
 @blp.get("/readyz")
 @blp.response(200, ReadySchema)
 def readyz() -> dict[str, Any]:
     """Readiness: the database answers and is migrated to head (503 problem otherwise)"""
     try:
-        conn = db().connection()
-        conn.execute(text("SELECT 1"))
-        current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+        # Its own short deadline: a probe of readiness must not wait like a request does.
+        with answer_deadline(READYZ_TIMEOUT_S):
+            conn = db().connection()
+            conn.execute(text("SELECT 1"))
+            current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
     except Exception as exc:  # any driver error means "not ready", never a 500
         raise Problem(503, f"database unreachable: {type(exc).__name__}") from None
     heads = _migration_heads()

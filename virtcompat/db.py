@@ -1,7 +1,24 @@
-"""Engine and session construction shared by the app, Alembic, the CLI and tests."""
+"""Engine and session construction shared by the app, Alembic, the CLI and tests.
+
+PostgreSQL engines carry three timeouts (issue 8, reproduction 4: with the server stopped
+rather than down, a post hung until gunicorn killed the worker and /readyz for 40 s):
+
+- connect: libpq's ``connect_timeout``, so a server that accepts TCP but never answers the
+  startup packet costs seconds, not minutes;
+- statement: the server's ``statement_timeout`` for a live but slow server, and a client-side
+  deadline on every wait for an answer (a stopped server enforces nothing, and its kernel
+  still acknowledges our packets, so only the client can notice). A connection that misses
+  its deadline is closed and the error is an ``OperationalError``: the API answers 503;
+- pool checkout: ``pool_timeout``, so requests queueing for a connection give up too.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,16 +34,98 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+_CONNECT_S, _STATEMENT_MS, _POOL_S = 3, 5000, 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class DbTimeouts:
+    connect_s: int = _CONNECT_S
+    statement_ms: int = _STATEMENT_MS
+    pool_s: float = _POOL_S
+
+    @classmethod
+    def from_env(cls) -> DbTimeouts:
+        def number(name: str, default: float) -> float:
+            raw = os.environ.get(name, "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError as exc:
+                raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+        return cls(
+            # libpq rounds connect_timeout to whole seconds and treats 1 as 2.
+            connect_s=max(2, int(number("VIRTCOMPAT_DB_CONNECT_TIMEOUT_S", _CONNECT_S))),
+            statement_ms=int(number("VIRTCOMPAT_DB_STATEMENT_TIMEOUT_MS", _STATEMENT_MS)),
+            pool_s=number("VIRTCOMPAT_DB_POOL_TIMEOUT_S", _POOL_S),
+        )
+
+    @property
+    def answer_s(self) -> float:
+        """Client-side deadline for an answer: the server's own timeout plus a margin for
+        it to report the cancellation."""
+        return self.statement_ms / 1000.0 + 1.0
+
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "virtcompat_db_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def answer_deadline(seconds: float) -> Iterator[None]:
+    """A shorter client-side deadline for database answers inside the block (/readyz)."""
+    token = _deadline.set(seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _deadline_connection_class(default_s: float) -> type[Any]:
+    import psycopg
+    from psycopg.errors import _WaitTimeout
+
+    class DeadlineConnection(psycopg.Connection[Any]):
+        """psycopg's connection with a deadline on every wait for the server."""
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            limit = _deadline.get() or default_s
+            if timeout is not None:
+                limit = min(limit, timeout)
+            try:
+                return super().wait(gen, interval=interval, timeout=limit)
+            except _WaitTimeout:
+                # Mid-protocol with no answer: the connection cannot be reused.
+                self.close()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {limit:g} s"
+                ) from None
+
+    return DeadlineConnection
+
+
+def make_engine(url: str, timeouts: DbTimeouts | None = None, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
+        t = timeouts or DbTimeouts.from_env()
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_timeout", t.pool_s)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", t.connect_s)
+        connect_args.setdefault("options", f"-c statement_timeout={t.statement_ms}")
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.driver == "psycopg":
+        factory = _deadline_connection_class(t.answer_s)
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+            return factory.connect(*cargs, **cparams)
+
     return engine
 
 

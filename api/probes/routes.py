@@ -127,8 +127,12 @@ def _ingest_with_retry(payload: dict[str, Any], key: str | None) -> IngestResult
             raise Problem(409, str(exc)) from None
         except OperationalError:
             # SQLite answers a write race with "database is locked" rather than waiting when
-            # a reader upgrades to a writer; the retry then finds the winner's row.
+            # a reader upgrades to a writer; the retry then finds the winner's row. On
+            # PostgreSQL an OperationalError is an unreachable or hung server: no retry, the
+            # client gets its 503 within the database timeouts.
             session.rollback()
+            if session.get_bind().dialect.name != "sqlite":
+                raise
             time.sleep(0.05 * (attempt + 1))
     raise Problem(
         503,
