@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from virtcompat.db import make_engine, make_sessionmaker
+from virtcompat.db import DbTimeouts, make_engine, make_sessionmaker
 
 EXT = "virtcompat"
 
@@ -15,7 +15,8 @@ def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
     if factory is None:
         from api.ops import instrument_pool  # api.ops reads sessions through this module
 
-        engine = make_engine(app.config["DATABASE_URL"])
+        # The service's engine: connect, statement and pool timeouts (VIRTCOMPAT_DB_*).
+        engine = make_engine(app.config["DATABASE_URL"], DbTimeouts.from_env())
         instrument_pool(engine)
         factory = make_sessionmaker(engine)
     registry = scoped_session(factory)

@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -60,10 +60,10 @@ class DbTimeouts:
         )
 
     @property
-    def answer_s(self) -> float:
+    def answer_s(self) -> float | None:
         """Client-side deadline for an answer: the server's own timeout plus a margin for
-        it to report the cancellation."""
-        return self.statement_ms / 1000.0 + 1.0
+        it to report the cancellation (none when statements are unbounded)."""
+        return self.statement_ms / 1000.0 + 1.0 if self.statement_ms > 0 else None
 
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -81,7 +81,7 @@ def answer_deadline(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
-def _deadline_connection_class(default_s: float) -> type[Any]:
+def _deadline_connection_class(default_s: float | None) -> type[Any]:
     import psycopg
     from psycopg.errors import _WaitTimeout
 
@@ -91,7 +91,9 @@ def _deadline_connection_class(default_s: float) -> type[Any]:
         def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
             limit = _deadline.get() or default_s
             if timeout is not None:
-                limit = min(limit, timeout)
+                limit = timeout if limit is None else min(limit, timeout)
+            if limit is None:
+                return super().wait(gen, interval=interval)
             try:
                 return super().wait(gen, interval=interval, timeout=limit)
             except _WaitTimeout:
@@ -105,16 +107,20 @@ def _deadline_connection_class(default_s: float) -> type[Any]:
 
 
 def make_engine(url: str, timeouts: DbTimeouts | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``. The service passes ``timeouts`` (``DbTimeouts.from_env()``);
+    tools (migrations, seed, imports, tests' admin work) get the connect timeout only, since
+    a migration or a DROP DATABASE may rightly run longer than any request."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
-        t = timeouts or DbTimeouts.from_env()
+        t = timeouts or replace(DbTimeouts.from_env(), statement_ms=0)
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_timeout", t.pool_s)
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("connect_timeout", t.connect_s)
-        connect_args.setdefault("options", f"-c statement_timeout={t.statement_ms}")
+        if t.statement_ms > 0:
+            connect_args.setdefault("options", f"-c statement_timeout={t.statement_ms}")
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
