@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -46,6 +47,17 @@ def _body(i: int) -> bytes:
 
 
 def _post(url: str, token: str, i: int) -> tuple[int, int]:
+    """Post like an agent: a 503 (database busy past its timeouts on a loaded machine) is
+    not an acknowledgement, so it is retried with the same key after its Retry-After."""
+    for _ in range(10):
+        status, probe_id = _post_once(url, token, i)
+        if status != 503:
+            return status, probe_id
+        time.sleep(1.0)
+    return status, probe_id
+
+
+def _post_once(url: str, token: str, i: int) -> tuple[int, int]:
     req = urllib.request.Request(
         url + "/api/v1/probes",
         data=_body(i),
@@ -72,6 +84,7 @@ def test_two_thousand_posts_with_retries_make_two_thousand_rows(
         _, token = create_token(session, "load", ["probe:write"])
         session.commit()
         before = session.scalar(select(func.count()).select_from(Probe)) or 0
+    engine.dispose()
     server = live_server_factory(workers=2)
 
     rng = random.Random(8)
@@ -99,14 +112,19 @@ def test_two_thousand_posts_with_retries_make_two_thousand_rows(
 
     statuses = Counter(status for _, status, _, _ in results)
     assert set(statuses) <= {200, 201}, statuses
-    assert statuses[201] == PROBES and statuses[200] == len(retried)
+    assert sum(statuses.values()) == len(jobs)
+    # Never a second "created" for one key (a commit whose answer was lost to a 503 shows up
+    # as one more replay, never as one more row).
+    assert statuses[201] <= PROBES and statuses[201] + statuses[200] == len(jobs)
     ids: dict[int, set[int]] = {}
     for i, _, probe_id, _ in results:
         ids.setdefault(i, set()).add(probe_id)
     assert all(len(v) == 1 for v in ids.values())  # a retry answers with the first row
     assert len({next(iter(v)) for v in ids.values()}) == PROBES
-    with sessions() as session:
-        after = session.scalar(select(func.count()).select_from(Probe)) or 0
-    engine.dispose()
+    try:
+        with sessions() as session:
+            after = session.scalar(select(func.count()).select_from(Probe)) or 0
+    finally:
+        engine.dispose()
     assert after - before == PROBES
     assert "Traceback" not in server.log.read_text(errors="replace")
