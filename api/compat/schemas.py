@@ -30,7 +30,12 @@ _LAYERS = ["cpu", "chipset", "firmware", "kernel", "hypervisor", "board"]
 
 
 class EvidenceSchema(Schema):
-    kind = fields.String(metadata={"enum": ["spec", "probe", "note", "inference"]})
+    kind = fields.String(
+        metadata={
+            "description": "spec (a catalogue citation), probe (an observation: a probe or a "
+            "machine report), note, inference (an HW-INFER-* rule)"
+        }
+    )
     id = fields.Raw(allow_none=True)
     source = fields.String(allow_none=True)
     confidence = fields.String(

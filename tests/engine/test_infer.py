@@ -207,3 +207,15 @@ def test_a_vtd_no_in_the_cpu_record_decides_on_a_hub_platform_too() -> None:
     caps = judge(HostFacts(origin="catalog", cpu=CpuFacts(vendor="intel", spec=spec)))
     cpu_layer = [r for r in caps["vtd"].reasons if r.layer.value == "cpu" and not r.advisory]
     assert [r.status for r in cpu_layer] == [Status.UNSUPPORTED]
+
+
+@pytest.mark.parametrize("brand", ["Ryzen 7 5800X", "Ryzen 9 7950X", "EPYC 7443P"])
+def test_zen_lines_by_name_alone(brand: str) -> None:
+    # AMD's specification export names these parts without a family: every Ryzen and EPYC
+    # is Zen (family 17h or later), which is all the AMD-V, NPT and IOMMU rules need.
+    spec = part(brand, "amd")
+    caps = judge(HostFacts(origin="catalog", cpu=CpuFacts(vendor="amd", spec=spec)))
+    assert caps["vtx"].status == Status.SUPPORTED and caps["vtx"].confidence == Confidence.LOW
+    assert caps["slat"].status == Status.SUPPORTED
+    assert iommu_in_cpu(spec)
+    assert infer_vtx(part("Athlon 64 X2 4200+", "amd")) is None  # K8 or K10: no guess

@@ -256,6 +256,11 @@ _AMD_FAMILY_OF = {
 }
 
 
+# Every Ryzen, Threadripper and EPYC is a Zen part (family 17h, 19h or 1Ah): enough to place
+# a part the catalogue knows only by name for rules that hold from family 17h on.
+_ZEN_LINES = re.compile(r"^(?:ryzen|epyc|threadripper)\b")
+
+
 def _amd_family(spec: CpuSpec) -> tuple[int | None, str]:
     if spec.family is not None:
         model = f" model {spec.model:#04x}" if spec.model is not None else ""
@@ -264,6 +269,9 @@ def _amd_family(spec: CpuSpec) -> tuple[int | None, str]:
     if arch is not None and arch.slug in _AMD_FAMILY_OF:
         family = _AMD_FAMILY_OF[arch.slug]
         return family, f"microarchitecture {arch.name} (family {family:#x})"
+    m = _ZEN_LINES.match(_brand(spec))
+    if m:
+        return 0x17, f"SKU class {m.group(0).title()} (Zen: family 17h or later)"
     return None, ""
 
 
@@ -298,8 +306,8 @@ def _amd_v(spec: CpuSpec) -> Inference | None:
         return Inference(
             "yes",
             rule,
-            f"{spec.brand} (family {family:#x}h): every family from 10h on has AMD-V (inferred; "
-            "no explicit record).",
+            f"{spec.brand} ({basis}): every family from 10h on has AMD-V (inferred; no explicit "
+            "record).",
             basis,
         )
     return None
@@ -320,8 +328,8 @@ def _amd_npt(spec: CpuSpec) -> Inference | None:
         return Inference(
             "yes",
             rule,
-            f"{spec.brand} (family {family:#x}): NPT is present on families 10h, 12h and "
-            "14h-1Ah (inferred; no explicit record).",
+            f"{spec.brand} ({basis}): NPT is present on families 10h, 12h and 14h-1Ah "
+            "(inferred; no explicit record).",
             basis,
         )
     return None
@@ -334,7 +342,7 @@ def _amd_iommu(spec: CpuSpec) -> Inference | None:
     return Inference(
         "yes",
         R.INFER_AMD_IOMMU,
-        f"{spec.brand} (family {family:#x}): from AM4 on the AMD IOMMU is in the CPU/SoC; the "
-        "BIOS must still enable it.",
+        f"{spec.brand} ({basis}): from AM4 on the AMD IOMMU is in the CPU/SoC; the BIOS must "
+        "still enable it (inferred; no explicit record).",
         basis,
     )
