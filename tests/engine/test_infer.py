@@ -219,3 +219,13 @@ def test_zen_lines_by_name_alone(brand: str) -> None:
     assert caps["slat"].status == Status.SUPPORTED
     assert iommu_in_cpu(spec)
     assert infer_vtx(part("Athlon 64 X2 4200+", "amd")) is None  # K8 or K10: no guess
+
+
+def test_itanium_vtd_is_not_gated_by_the_cpu() -> None:
+    # ARK: Itanium 9560 "Intel® Virtualization Technology for Directed I/O (VT-d): Yes"; the
+    # IOMMU of its QPI platform is in the I/O hub, whatever a row's iommu_in_cpu says.
+    spec = part("Itanium 9560", isa="ia64", iommu_in_cpu=True, code_name="Poulson")
+    assert not iommu_in_cpu(spec)
+    caps = judge(HostFacts(origin="catalog", cpu=CpuFacts(vendor="intel", spec=spec)))
+    cpu_layer = [r for r in caps["vtd"].reasons if r.layer.value == "cpu" and not r.advisory]
+    assert [r.status for r in cpu_layer] == [Status.SUPPORTED]

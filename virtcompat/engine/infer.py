@@ -204,10 +204,12 @@ _IOH_MODELS = frozenset({0x1A, 0x2C, 0x2E, 0x2F})
 
 def iommu_in_cpu(spec: CpuSpec) -> bool:
     """Whether the platform's IOMMU lives in this CPU's package (so the CPU gates VT-d)."""
+    if spec.isa != "x86":
+        # Itanium 9300-9700 platforms keep VT-d in the QPI I/O hub; ARK lists it per CPU as
+        # "Yes" on every row that has the line, so the CPU does not gate it.
+        return False
     if spec.iommu_in_cpu:
         return True
-    if spec.isa != "x86":
-        return False
     if spec.vendor == "amd":
         family, _ = _amd_family(spec)
         return family is not None and family >= 0x17

@@ -120,7 +120,8 @@ def _ia64(spec: CpuSpec) -> Reason:
         Layer.CPU,
         S.UNSUPPORTED,
         f"{spec.brand} is an Itanium (IA-64): EPT and NPT are extensions of VT-x and AMD-V, "
-        "which an IA-64 host does not have.",
+        "which an IA-64 host does not have. (ARK prints an 'EPT' line on some Itanium rows; "
+        "like its 'VT-x' line, it stands for an IA-64 feature under VT-i, not x86 EPT.)",
         spec.evidence(("vtx", "vti")),
         hint={},
     )
