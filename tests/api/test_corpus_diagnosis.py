@@ -38,12 +38,14 @@ EXPECTED = {
     "cpuinfo/kvm-guest-amd-ryzen7-2700x-no-svm.cpuinfo": ("masked", "unknown", "HW-VTX-MASKED"),
     "cpuinfo/pine64-aarch64-cortex-a53-android.cpuinfo": ("unknown", "unknown", "HW-VTX-FLAG"),
     "cpuinfo/qemu-virtual-cpu-amd-guest-svm.cpuinfo": ("supported", "unknown", "HW-VTX-FLAG"),
-    # SOURCES.md: no DMAR table because VT-d is off in the BIOS. The log names neither the CPU
-    # nor a chipset the catalogue knows, so the service cannot tell "off" from "absent": a
-    # missing table is `unknown` here, never `unsupported` (that needs a spec fact).
+    # SOURCES.md: no DMAR table because VT-d is off in the BIOS. The log's own smpboot line
+    # names a Celeron G3930 (family 6 model 0x9e: Kaby Lake, launched Q1'17; ARK lists VT-d
+    # "Yes"). The catalogue has no row for it, but HW-INFER-INTEL-VTD covers it (every
+    # Pentium/Celeron G launched 2016 or later has VT-d, in the CPU package), so the missing
+    # table is `disabled` at low confidence, citing that rule.
     "dmesg/asus-prime-z270a-kabylake-no-dmar-table-vtd-off.dmesg": (
         "unknown",
-        "unknown",
+        "disabled",
         "HW-VTX-FLAG",
     ),
     # DMAR present, but the excerpt ends before intel_iommu_init: not provably off.
@@ -73,7 +75,10 @@ EXPECTED = {
         "HW-VTX-FLAG",
     ),
     # SOURCES.md: VT-x and VT-d both off in firmware. 'kvm: disabled by bios' proves the VT-x
-    # lock; the missing DMAR table is `unknown` for the same reason as the Z270 above.
+    # lock. The smpboot line names an i5-4300U (Haswell): before Skylake VT-d is per SKU, the
+    # catalogue has no row for this SKU and HW-INFER-INTEL-VTD makes no inference there, so
+    # the missing DMAR table stays `unknown` (ARK says the 4300U has VT-d: a catalogue row,
+    # not an inference, is what would turn this into `disabled`).
     "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg": (
         "disabled",
         "unknown",
@@ -107,6 +112,50 @@ def test_corpus_sample_diagnosis(db_session: Session, name: str) -> None:
         r.rule for r in caps["vtx"].reasons if not r.advisory and r.status == caps["vtx"].status
     ]
     assert deciding and deciding[0] == rule
+
+
+# file -> (status, confidence) of the HW-INFER-INTEL-VTD CPU layer for a CPU only the log names.
+LOGGED_CPU_VTD = {
+    "dmesg/asus-prime-z270a-kabylake-no-dmar-table-vtd-off.dmesg": ("supported", "low"),
+    "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg": ("unknown", "low"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGGED_CPU_VTD))
+def test_logged_cpu_vtd_is_an_inference(db_session: Session, name: str) -> None:
+    text = (DATA / name).read_text(encoding="utf-8", errors="replace")
+    _, _, caps = diagnose(load_snapshot(db_session), {"dmesg": text}, "salt", "probe")
+    status, confidence = LOGGED_CPU_VTD[name]
+    cpu = [r for r in caps["vtd"].reasons if r.rule == "HW-INFER-INTEL-VTD"]
+    assert [(r.status.value, r.confidence.value) for r in cpu] == [(status, confidence)]
+
+
+def test_guest_cpu_with_svm_but_no_npt_is_masked(db_session: Session) -> None:
+    # SOURCES.md: "QEMU Virtual CPU version 2.5+" with `hypervisor` and `svm` but no `npt`.
+    # Its family 0xf model 0x6b is qemu64's made-up signature (a K8 on paper), so neither the
+    # missing flag nor the signature says anything of the host: the hypervisor hides NPT.
+    name = "cpuinfo/qemu-virtual-cpu-amd-guest-svm.cpuinfo"
+    text = (DATA / name).read_text(encoding="utf-8")
+    _, _, caps = diagnose(load_snapshot(db_session), {"cpuinfo": text}, "salt", "probe")
+    assert caps["slat"].status.value == "masked"
+    assert [r.rule for r in caps["slat"].reasons if not r.advisory] == ["HW-SLAT-CPU"]
+
+
+def test_host_cpu_with_vmx_but_no_ept_stays_unsupported(db_session: Session) -> None:
+    # The same flags on bare metal are the silicon's own word (a Core 2 has vmx, no ept).
+    info = "\n".join(
+        [
+            "processor\t: 0",
+            "vendor_id\t: GenuineIntel",
+            "cpu family\t: 6",
+            "model\t\t: 42",
+            "model name\t: Intel(R) Core(TM) i5-2400 CPU @ 3.10GHz",
+            "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge vmx sse sse2",
+            "",
+        ]
+    )
+    _, _, caps = diagnose(load_snapshot(db_session), {"cpuinfo": info}, "salt", "probe")
+    assert caps["slat"].status.value == "unsupported"
 
 
 def test_full_log_without_activation_line_is_disabled(db_session: Session) -> None:

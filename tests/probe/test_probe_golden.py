@@ -149,7 +149,7 @@ def test_x240_event_is_the_kvm_line() -> None:
     name = "thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg"
     log = parse_kernel_log((DATA / "dmesg" / name).read_bytes())
     assert [(e.code, e.line_no, e.era) for e in log.events] == [
-        ("kvm.disabled_by_bios", 46, "2.6.20 .. ~v5.15")
+        ("kvm.disabled_by_bios", 47, "2.6.20 .. ~v5.15")
     ]
 
 

@@ -82,6 +82,8 @@ def _observed_flags(f: HostFacts) -> Reason:
             f"cpuinfo shows {'ept' if 'ept' in flags else 'npt'}.",
             f.cpu.evidence,
         )
+    if f.hypervisor.present:
+        return _guest_hides(f)
     return reason(
         R.SLAT_CPU,
         Layer.CPU,
@@ -89,6 +91,22 @@ def _observed_flags(f: HostFacts) -> Reason:
         f"cpuinfo shows {feature(vendor(f))} without {_kind(f)}: hypervisors fall back to shadow "
         "paging.",
         f.cpu.evidence,
+    )
+
+
+def _guest_hides(f: HostFacts) -> Reason:
+    """HW-SLAT-CPU in a guest: a virtual CPU with vmx/svm but no ept/npt says what the
+    hypervisor exposes (QEMU's default models and nested setups without EPT-on-EPT), not what
+    the host's silicon has."""
+    return reason(
+        R.SLAT_CPU,
+        Layer.HYPERVISOR,
+        S.MASKED,
+        f"This guest's virtual CPU ({f.hypervisor.name or 'hypervisor'}) shows "
+        f"{feature(vendor(f))} without {_kind(f)}: the hypervisor does not pass {_kind(f)} "
+        "through; the host's own support cannot be judged from inside the VM.",
+        (*f.cpu.evidence, *f.hypervisor.evidence),
+        hint={"host_setting": f"expose {_kind(f)} to the guest (e.g. QEMU -cpu host)"},
     )
 
 
@@ -136,7 +154,9 @@ def judge_slat(f: HostFacts, vtx: Capability) -> Capability:
         return capability([_ia64(f.cpu.spec)])
     # On a probe the signature speaks for the host; a catalogue query keeps its explicit
     # record first and infers (HW-INFER-*) only where the record is blank.
-    lacking = microarch_lacks_slat(f) if f.observed else None
+    # In a guest the CPUID signature is the virtual CPU model's (QEMU's qemu64 claims family
+    # 0xf model 0x6b, a K8), so it says nothing about the host's paging support.
+    lacking = microarch_lacks_slat(f) if f.observed and not f.hypervisor.present else None
     if lacking is not None:
         return capability([lacking])
     follows = _follows_vtx(f, vtx)

@@ -3,6 +3,8 @@ and kernel (remapping actually started). Each layer is a few small checks."""
 
 from __future__ import annotations
 
+import re
+
 from virtcompat.capability import Capability, Layer, Reason, Status
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
@@ -65,10 +67,60 @@ def _record_excludes(cpu: CpuSpec | None, name: str, chip: ChipsetSpec | None) -
     )
 
 
+_BRAND_NOISE = re.compile(r"\((?:R|TM)\)|\bCPU\b|\bProcessor\b|@.*$", re.IGNORECASE)
+
+
+def logged_cpu(f: HostFacts) -> CpuSpec | None:
+    """The CPU a probe names (smpboot line, cpuinfo, DMI) but the catalogue does not know, as
+    a record that says nothing: enough for HW-INFER-* to place it by SKU class and signature.
+
+    "Intel(R) Celeron(R) CPU G3930 @ 2.90GHz" becomes "Intel Celeron G3930" so the SKU-class
+    patterns see the part's own words, not the trademark and clock decorations.
+    """
+    c = f.cpu
+    if not f.observed or c.spec is not None or not c.brand or c.vendor not in ("intel", "amd"):
+        return None
+    if c.family is None:
+        return None
+    brand = " ".join(_BRAND_NOISE.sub(" ", c.brand).split())
+    return CpuSpec(
+        id=0,
+        slug="logged-cpu",
+        brand=brand,
+        vendor=c.vendor,
+        family=c.family,
+        model=c.model,
+        vtx="unknown",
+        vtd="unknown",
+        slat="unknown",
+        slat_kind="",
+        iommu_in_cpu=False,
+        steppings=(),
+        cites=(),
+        notes=(),
+        stepping=c.stepping,
+        curated=False,
+    )
+
+
+def _logged_cpu_layer(f: HostFacts, name: str) -> list[Reason]:
+    """HW-INFER-*-VTD for a CPU the log names but the catalogue lacks, where the IOMMU lives in
+    that CPU's package (so no chipset gates it): a low-confidence answer citing the rule."""
+    spec = logged_cpu(f)
+    if spec is None or not iommu_in_cpu(spec):
+        return []
+    guess = infer_vtd(spec)
+    return [inferred(guess, spec)] if guess is not None else []
+
+
 def _cpu_layer(f: HostFacts, name: str, chip: ChipsetSpec | None) -> list[Reason]:
     """HW-VTD-CPU: where the IOMMU lives decides whether the CPU SKU gates it."""
     cands = f.chipset.candidates
     cpu = f.cpu.spec
+    if cpu is None and chip is None:
+        logged = _logged_cpu_layer(f, name)
+        if logged:
+            return logged
     excluded = _record_excludes(cpu, name, chip)
     if excluded is not None:
         return [excluded]
@@ -242,6 +294,16 @@ def _chipset_layer(f: HostFacts, name: str, chip: ChipsetSpec) -> list[Reason]:
     ]
 
 
+def _cpu_holds_iommu(f: HostFacts, cpu_reasons: list[Reason]) -> bool:
+    """On a probe whose CPU (catalogued or only logged) carries the IOMMU in its package
+    (Sandy Bridge and later, Lynnfield/Clarkdale, Zen), the unknown chipset is no layer of
+    VT-d: the CPU layer alone decides the silicon."""
+    if not f.observed or not cpu_reasons:
+        return False
+    spec = f.cpu.spec or logged_cpu(f)
+    return spec is not None and iommu_in_cpu(spec)
+
+
 def silicon(f: HostFacts, name: str) -> list[Reason]:
     ambiguous = _ambiguous_chipset(f, name)
     if ambiguous is not None:
@@ -249,6 +311,8 @@ def silicon(f: HostFacts, name: str) -> list[Reason]:
     cands = f.chipset.candidates
     chip = cands[0] if cands else None
     reasons = _cpu_layer(f, name, chip)
+    if chip is None and _cpu_holds_iommu(f, reasons):
+        return reasons  # the IOMMU is in the CPU package: no chipset gates it
     if chip is None:
         return reasons + _unknown_chipset(f, name)
     return reasons + _chipset_layer(f, name, chip)
