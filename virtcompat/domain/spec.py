@@ -66,6 +66,7 @@ class Graphics:
     listen: str | None
     password: bool | None  # None: not said; False: set but empty
     pos: Pos
+    via: str = ""  # "vfb": an xm/xl PV framebuffer entry rather than the top-level keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,16 @@ class DomainSpec:
     locked_memory: Val[bool] | None = None
     paused: Val[bool] | None = None  # xm 'paused'; no libvirt XML equivalent
     nographic: Val[bool] | None = None
+    # xm/xl only: switches with no libvirt element of their own. vnc/sdl as written (absent
+    # means the toolstack's default), nx (needs PAE), altp2m (excludes nested HVM).
+    vnc: Val[bool] | None = None
+    sdl: Val[bool] | None = None
+    nx: Val[bool] | None = None
+    altp2m: Val[bool] | None = None
+    # xm/xl usbdevice entries as written (any string: tablet, host:..., disk:...), and
+    # whether they were given as a list (xl 4.3+ only).
+    usbdevice: tuple[Val[str], ...] = ()
+    usbdevice_list: Val[bool] | None = None
 
     @property
     def guest_type(self) -> str | None:

@@ -20,7 +20,8 @@ from virtcompat.domain.spec import (
     Val,
 )
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.syntax import Scalar
+from virtcompat.xen.rules._base import _spec_fields
+from virtcompat.xen.syntax import ListValue, Scalar
 
 _BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F]{1,2})[.,]([0-7])")
 
@@ -58,14 +59,16 @@ def _pci_address(text: str) -> str | None:
 
 
 _XEN = Val("xen", Pos(), "xen")
-_BOOLS = ("hap", "pae", "acpi", "apic", "paused", "nographic")
+_BOOLS = ("hap", "pae", "acpi", "apic", "paused", "nographic", "vnc", "sdl", "nx")
 _GRAPHICS = ("vnc", "sdl", "spice")
 _EVENTS = ("on_poweroff", "on_reboot", "on_crash")
+_XL_EVENTS = ("on_watchdog", "on_soft_reset")
 # Every key the model reads; a config sets a handful, so only those are looked at (this runs
 # on every xl request, after the checks).
 _KEYS = frozenset(
     {"name", "memory", "maxmem", "vcpus", "maxvcpus", "nestedhvm", "pci", "dtdev", "usb"}
-    | {"usbdevice", "localtime", "rtc_timeoffset", *_BOOLS, *_GRAPHICS, *_EVENTS}
+    | {"usbdevice", "localtime", "rtc_timeoffset", *_BOOLS, *_GRAPHICS, *_EVENTS, *_XL_EVENTS}
+    | {"altp2m", "altp2mhvm", "vnclisten", "vfb", "type", "builder"}
 )
 
 
@@ -89,8 +92,12 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         spec.vcpus = _int(ctx, "vcpus")
     if "maxvcpus" in present:
         spec.max_vcpus = _int(ctx, "maxvcpus")
-    if "nestedhvm" in present and ctx.xl:
-        spec.nested = _bool(ctx, "nestedhvm")
+    if ctx.xl:
+        if "nestedhvm" in present:
+            spec.nested = _bool(ctx, "nestedhvm")
+        altp2m = ctx.str_of("altp2m") if "altp2m" in present else None
+        if (altp2m is not None and altp2m != "disabled") or ctx.truthy("altp2mhvm"):
+            spec.altp2m = Val(True, _pos(ctx, "altp2m"), altp2m or "1")
     for attr in _BOOLS:
         if attr in present:
             setattr(spec, attr, _bool(ctx, attr))
@@ -106,20 +113,16 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
     if "usb" in present and ctx.truthy("usb"):
         spec.usb_controllers = (UsbController(None, _pos(ctx, "usb")),)
     if "usbdevice" in present:
+        items = [item for item in ctx.strings("usbdevice") if item.text]
+        spec.usbdevice = tuple(Val(i.text, _at(i, "usbdevice"), i.text) for i in items)
         spec.inputs = tuple(
-            Input(item.text, "usb", _at(item, "usbdevice"))
-            for item in ctx.strings("usbdevice")
-            if item.text in ("tablet", "mouse", "keyboard")
+            Input(v.value, "usb", v.pos)
+            for v in spec.usbdevice
+            if v.value in ("tablet", "mouse", "keyboard")
         )
-    graphics: list[Graphics] = []
-    for key in _GRAPHICS:
-        if key in present and ctx.truthy(key):
-            listen = ctx.str_of("vnclisten") if key == "vnc" else None
-            passwd = ctx.str_of("vncpasswd" if key == "vnc" else "spicepasswd")
-            graphics.append(
-                Graphics(key, listen, None if passwd is None else passwd != "", _pos(ctx, key))
-            )
-    spec.graphics = tuple(graphics)
+        listed = isinstance(ctx.value("usbdevice"), ListValue)
+        spec.usbdevice_list = Val(listed, _pos(ctx, "usbdevice"), "")
+    spec.graphics = _graphics(ctx, present)
     if "localtime" in present or "rtc_timeoffset" in present:
         localtime = ctx.truthy("localtime")
         offset = ctx.int_of("rtc_timeoffset")
@@ -130,7 +133,40 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
             basis="localtime" if localtime else "utc",
             pos=_pos(ctx, key),
         )
-    for event in _EVENTS:
+    for event in _EVENTS + (_XL_EVENTS if ctx.xl else ()):
         if event in present and (action := ctx.str_of(event)) is not None:
             spec.lifecycle[event] = Val(action, _pos(ctx, event), action)
     return spec
+
+
+def _vnc_on(ctx: Ctx) -> bool:
+    """Does the toolstack start a VNC server? xl turns it on by default for HVM."""
+    if ctx.xm:
+        return ctx.guest == "hvm" and ctx.truthy("vnc")
+    return (ctx.guest == "hvm" and ctx.bool_of("vnc") is not False) or (
+        ctx.guest == "pv" and ctx.truthy("vnc")
+    )
+
+
+def _password(passwd: str | None) -> bool | None:
+    return None if passwd is None else passwd != ""
+
+
+def _graphics(ctx: Ctx, present: frozenset[str] | set[str]) -> tuple[Graphics, ...]:
+    """The consoles the toolstack really starts: VNC (by default for xl HVM), SDL, SPICE,
+    and each VNC PV framebuffer (vfb)."""
+    out: list[Graphics] = []
+    passwd = ctx.str_of("vncpasswd")
+    if _vnc_on(ctx):
+        key = "vnclisten" if "vnclisten" in present else "vnc"
+        out.append(Graphics("vnc", ctx.str_of("vnclisten"), _password(passwd), _pos(ctx, key)))
+    for key in ("sdl", "spice"):
+        if key in present and ctx.truthy(key):
+            out.append(Graphics(key, None, _password(ctx.str_of(f"{key}passwd")), _pos(ctx, key)))
+    if "vfb" in present and isinstance(ctx.value("vfb"), ListValue):
+        for item in ctx.strings("vfb"):
+            fields = dict(_spec_fields(item.text))
+            if fields.get("vnc") == "1" or fields.get("type") == "vnc":
+                pw = _password(fields.get("vncpasswd", passwd))
+                out.append(Graphics("vnc", fields.get("vnclisten"), pw, _at(item, "vfb"), "vfb"))
+    return tuple(out)

@@ -86,20 +86,10 @@ TIME_MODE = _rule(
 _WINDOWS_RE = re.compile(r"(?i)(?:^|[^a-z])(?:windows|win(?:xp|2k|7|8|10|11|20\d\d)|w2k)")
 
 
-def check_clock(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bottom
-    """XEN-RTC-001/002(xm)/003/004/005: rtc_timeoffset and localtime across versions.
-
-    The quirk: rtc_timeoffset was ignored with localtime=1 only in xm 3.1-3.3; from 3.4
-    (8e558b0e97) and in xl the two add up. xm create drops rtc_timeoffset for PV.
-    """
+def check_clock(ctx: Ctx) -> None:
+    """XEN-RTC-002(xm)/003/005: how xm/xl read the keys themselves; xm create drops
+    rtc_timeoffset for PV. XEN-RTC-001/004 run on the DomainSpec (domain/rules/clock.py)."""
     offset_sc = ctx.scalar("rtc_timeoffset")
-    offset = ctx.int_of("rtc_timeoffset")
-    if offset is not None and not -(2**31) <= offset <= 2**31 - 1:
-        ctx.add(
-            RTC_RANGE,
-            f"rtc_timeoffset = {offset} does not fit in a signed 32-bit number of seconds",
-            key="rtc_timeoffset",
-        )
     if ctx.xm and offset_sc is not None and offset_sc.kind == "int" and offset_sc.text[:1] == "-":
         ctx.add(
             RTC_NEGATIVE,
@@ -118,8 +108,6 @@ def check_clock(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to 
             key="rtc_timeoffset",
             hint="a PV guest takes its clock from dom0; xl would apply the offset",
         )
-    if ctx.truthy("localtime") and offset:
-        _localtime_and_offset(ctx, offset)
     if ctx.guest == "hvm" and not ctx.truthy("localtime") and _looks_like_windows(ctx):
         ctx.add(
             RTC_WINDOWS,
@@ -127,43 +115,6 @@ def check_clock(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to 
             "normally wants localtime = 1",
             key="localtime" if ctx.has("localtime") else None,
         )
-
-
-def _localtime_and_offset(ctx: Ctx, offset: int) -> None:
-    adds_up = (
-        f"localtime = 1 and rtc_timeoffset = {offset} add up: the guest RTC is host local "
-        f"time {offset:+d} s"
-    )
-    if ctx.xm:
-        if ctx.guest == "pv":
-            return  # XEN-RTC-003 already: the offset never reaches a PV guest
-        v = ctx.version
-        if v is None:
-            ctx.add(
-                RTC_LOCALTIME,
-                f"localtime = 1 with rtc_timeoffset = {offset}: xm 3.1-3.3 ignore the offset "
-                "when localtime = 1; from Xen 3.4 the two add up",
-                key="rtc_timeoffset",
-                hint="give the Xen version to decide; to be safe use localtime = 0 and the "
-                "full offset from UTC (32400 for JST)",
-            )
-        elif v.before("3.1"):
-            return  # XEN-VER-002: no rtc_timeoffset at all
-        elif v.before("3.4"):
-            ctx.add(
-                RTC_LOCALTIME,
-                f"Xen {v}: rtc_timeoffset = {offset} is ignored because localtime = 1 "
-                "(fixed in 3.4 by commit 8e558b0e97)",
-                key="rtc_timeoffset",
-                hint="use localtime = 0 with the full offset from UTC (32400 for JST), or "
-                "localtime = 1 alone",
-            )
-        else:
-            ctx.add(RTC_LOCALTIME, f"Xen {v}: {adds_up}", key="rtc_timeoffset", severity=INFO)
-        return
-    if ctx.version is not None and ctx.version.before("4.2"):
-        return  # XEN-VER-002: xl 4.0/4.1 read neither
-    ctx.add(RTC_LOCALTIME, f"xl: {adds_up}", key="rtc_timeoffset", severity=INFO)
 
 
 def _looks_like_windows(ctx: Ctx) -> bool:

@@ -3,16 +3,13 @@ must provide (VT-x/AMD-V, EPT/NPT, nesting, PAE)."""
 
 from __future__ import annotations
 
-from virtcompat.capability import Status
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.rules._base import (
     INFO,
     E,
     W,
-    _host_capability,
     _is_hvm_like,
     _rule,
-    require_host,
 )
 from virtcompat.xen.syntax import ListValue
 
@@ -184,100 +181,3 @@ def check_scheduler(ctx: Ctx) -> None:
             f"({vcpus} vCPU(s) x 100)",
             key=cap_key,
         )
-
-
-def check_hap(ctx: Ctx) -> None:
-    """XEN-HAP-001/002: hap=1 on a host without EPT/NPT; hap=0 needs shadow paging."""
-    if not (ctx.guest == "hvm" or (ctx.xl and ctx.guest == "pvh")):
-        return
-    hap = ctx.bool_of("hap")
-    if hap is False:
-        if ctx.xl:
-            ctx.add(
-                HAP_SHADOW,
-                "hap = 0: the guest uses shadow paging (slower; needs a hypervisor built "
-                "with shadow paging, 'shadow' in virt_caps on 4.13+)",
-                key="hap",
-            )
-        return
-    fails = ctx.at_least_or_head("4.13") if ctx.xl else False
-    if ctx.xm and ctx.version is not None and ctx.version.at_least("4.13"):
-        fails = True
-    if hap is True:
-        ctx.requires.add("slat")
-        require_host(
-            ctx,
-            HAP_HOST,
-            "slat",
-            "hap = 1 ("
-            + (
-                "'HAP requested but not available' on Xen >= 4.13"
-                if fails
-                else "silent fallback to shadow paging before Xen 4.13"
-            )
-            + ")",
-            key="hap",
-            hard=fails,
-            fix="drop hap = 1 to let xl choose, or use a CPU with EPT/NPT",
-        )
-        return
-    if ctx.host is None:
-        return
-    cap = _host_capability(ctx, "slat")
-    if cap is None or cap.status in (Status.SUPPORTED, Status.UNKNOWN, Status.CONFLICT):
-        return
-    if ctx.xl and ctx.at_least_or_head("4.13"):
-        require_host(
-            ctx,
-            HAP_HOST,
-            "slat",
-            "hardware-assisted paging (xl then picks shadow paging)",
-            key=None,
-            hard=False,
-            soft=INFO,
-        )
-    else:
-        require_host(
-            ctx,
-            HAP_HOST,
-            "slat",
-            "the default hap = 1 (Xen silently falls back to shadow paging)",
-            key=None,
-            hard=False,
-            soft=W,
-        )
-
-
-def check_nested(ctx: Ctx) -> None:
-    """XEN-NEST-001/002: nestedhvm needs HVM/PVH, xl 4.2+, HAP (4.15+), no altp2m."""
-    if not ctx.xl or not ctx.truthy("nestedhvm"):
-        return
-    if ctx.guest == "pv":
-        ctx.add(NEST_REQUIREMENTS, "nestedhvm needs an HVM (or PVH) guest", key="nestedhvm")
-        return
-    if ctx.bool_of("hap") is False and ctx.at_least_or_head("4.15"):
-        ctx.add(
-            NEST_REQUIREMENTS, "Nested virt not supported without HAP (hap = 0)", key="nestedhvm"
-        )
-    ctx.requires.update(("hvm", "slat"))
-    strict = ctx.at_least_or_head("4.15")
-    require_host(
-        ctx,
-        NEST_REQUIREMENTS,
-        "slat",
-        "nestedhvm (" + ("needs HAP on Xen >= 4.15" if strict else "works best with HAP") + ")",
-        key="nestedhvm",
-        hard=strict,
-    )
-    altp2m = ctx.str_of("altp2m")
-    if (altp2m is not None and altp2m != "disabled") or ctx.truthy("altp2mhvm"):
-        ctx.add(NEST_ALTP2M, "nestedhvm and altp2mhvm cannot be used together", key="nestedhvm")
-
-
-def check_pae(ctx: Ctx) -> None:
-    """XEN-PAE-001: pae=0 stops 64-bit HVM guests; xl nx=1 needs PAE."""
-    if ctx.guest != "hvm" or ctx.bool_of("pae") is not False:
-        return
-    ctx.add(PAE_REQUIRED, "pae = 0: a 64-bit guest cannot boot without PAE", key="pae")
-    if ctx.xl and ctx.truthy("nx"):
-        ctx.add(PAE_REQUIRED, "nx = 1 requires pae = 1", key="nx")

@@ -1,4 +1,6 @@
-"""XEN-GFX-*: the seed's nographic, VNC exposure, videoram, xm PV framebuffers."""
+"""XEN-GFX-*: the display rules; the xm/xl-only checks (display given twice, videoram, xm PV
+framebuffers). nographic (XEN-GFX-001) and an open console (XEN-GFX-003) run on the
+DomainSpec for every format (virtcompat/domain/rules/display.py)."""
 
 from __future__ import annotations
 
@@ -74,43 +76,9 @@ _XM_VFB_KEYS = frozenset(
 )  # fmt: skip
 
 
-def check_nographic(ctx: Ctx) -> None:
-    """XEN-GFX-001: nographic wins in xm, needs vnc=0 (and sdl=0) in xl."""
-    if not ctx.truthy("nographic") or ctx.guest != "hvm":
-        return
-    vnc = ctx.bool_of("vnc")
-    sdl = ctx.bool_of("sdl")
-    if ctx.xl:
-        if vnc is not False or sdl is True:
-            why = "vnc defaults to 1 for HVM" if vnc is None else "vnc/sdl is on"
-            ctx.add(
-                GFX_NOGRAPHIC,
-                f"nographic = 1 has no effect in xl while {why}: libxl passes -nographic "
-                "only when vnc and sdl are both off",
-                key="nographic",
-                hint="add vnc = 0 (and sdl = 0)",
-            )
-    elif vnc or sdl:
-        ctx.add(
-            GFX_NOGRAPHIC,
-            "nographic = 1 suppresses the VNC/SDL console that is also enabled here (xm "
-            "passes no -vnc/-sdl with nographic)",
-            key="nographic",
-            hint="drop nographic or vnc/sdl",
-        )
-
-
-def _is_loopback(listen: str) -> bool:
-    host = listen.strip()
-    if host.startswith("["):
-        host = host[1:].split("]", 1)[0]
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    return host in ("", "localhost", "::1") or host.startswith("127.")
-
-
 def check_vnc(ctx: Ctx) -> None:
-    """XEN-GFX-002/003: xl display given twice; a VNC console open to the network."""
+    """XEN-GFX-002: xl display given twice. (An open console, XEN-GFX-003, runs on the
+    DomainSpec: virtcompat/domain/rules/display.py.)"""
     listen = ctx.str_of("vnclisten")
     if ctx.xl and listen is not None and ":" in listen and ctx.has("vncdisplay"):
         ctx.add(
@@ -118,35 +86,6 @@ def check_vnc(ctx: Ctx) -> None:
             "ERROR: Display specified both in vnclisten and vncdisplay!",
             key="vnclisten",
         )
-    passwd = ctx.str_of("vncpasswd")
-    if ctx.xm:
-        vnc_on = ctx.guest == "hvm" and ctx.truthy("vnc")
-    else:
-        vnc_on = (ctx.guest == "hvm" and ctx.bool_of("vnc") is not False) or (
-            ctx.guest == "pv" and ctx.truthy("vnc")
-        )
-    if vnc_on and listen is not None and not _is_loopback(listen) and not passwd:
-        ctx.add(
-            GFX_OPEN_VNC,
-            f"VNC listens on {listen} with {'an empty' if passwd == '' else 'no'} vncpasswd: "
-            "anyone who can reach the port gets the guest console",
-            key="vnclisten",
-            hint="set vncpasswd, or listen on 127.0.0.1 and tunnel",
-        )
-    for item in ctx.strings("vfb") if isinstance(ctx.value("vfb"), ListValue) else []:
-        fields = dict(_spec_fields(item.text))
-        if not (fields.get("vnc") == "1" or fields.get("type") == "vnc"):
-            continue
-        vfb_listen = fields.get("vnclisten")
-        vfb_pass = fields.get("vncpasswd", passwd)
-        if vfb_listen is not None and not _is_loopback(vfb_listen) and not vfb_pass:
-            ctx.add(
-                GFX_OPEN_VNC,
-                f"vfb VNC listens on {vfb_listen} without a password",
-                key="vfb",
-                at=item,
-                hint="add vncpasswd=... to the vfb entry, or listen on 127.0.0.1",
-            )
 
 
 _VIDEORAM_MIN = {"cirrus": 8, "stdvga": 16, "qxl": 128}

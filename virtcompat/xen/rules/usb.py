@@ -1,12 +1,10 @@
-"""XEN-USB-*: the seed's usb and usbdevice (tablet over mouse), usbversion."""
+"""XEN-USB-*: the seed's usb and usbdevice, usbversion. XEN-USB-003 (the usbdevice value,
+tablet over mouse) runs on the DomainSpec for every format (virtcompat/domain/rules/usb.py)."""
 
 from __future__ import annotations
 
-import re
-
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _rule
-from virtcompat.xen.syntax import ListValue, Scalar
+from virtcompat.xen.rules._base import E, W, _rule
 
 USB_PV = _rule(
     "XEN-USB-001",
@@ -61,14 +59,9 @@ USB_VERSION = _rule(
 )
 
 
-_USB_HOST_BUSADDR = re.compile(r"host:\d{1,3}\.\d{1,3}")
-
-
-_USB_HOST_VIDPID = re.compile(r"host:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}")
-
-
 def check_usb(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bottom
-    """XEN-USB-001..004: usb/usbdevice are HVM-only; value syntax; tablet over mouse."""
+    """XEN-USB-001/002/004: usb/usbdevice are HVM-only, usb=1, usbversion. (The usbdevice
+    values, XEN-USB-003, run on the DomainSpec: virtcompat/domain/rules/usb.py.)"""
     usb = ctx.truthy("usb")
     devices = [d for d in ctx.strings("usbdevice") if d.text]
     device_set = bool(devices)
@@ -94,22 +87,6 @@ def check_usb(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bo
             key="usbdevice",
             hint="add usb = 1",
         )
-    value = ctx.value("usbdevice")
-    if isinstance(value, ListValue):
-        if ctx.xm:
-            ctx.add(
-                USB_DEVICE,
-                "usbdevice takes a single string in xm (libvirt's xen-xm too)",
-                key="usbdevice",
-            )
-        elif ctx.version is not None and ctx.version.before("4.3"):
-            ctx.add(
-                USB_DEVICE,
-                f"a usbdevice list needs xl 4.3 or later (target {ctx.version})",
-                key="usbdevice",
-            )
-    for item in devices:
-        _check_usbdevice_value(ctx, item)
     if ctx.xl:
         version = ctx.int_of("usbversion")
         if version is not None and not 1 <= version <= 3:
@@ -121,48 +98,3 @@ def check_usb(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bo
                     f"{key} cannot be combined with usb/usbdevice (libxl refuses it)",
                     key=key,
                 )
-
-
-def _check_usbdevice_value(ctx: Ctx, item: Scalar) -> None:
-    text = item.text
-    if text in ("tablet", "keyboard"):
-        return
-    if text == "mouse":
-        ctx.add(
-            USB_DEVICE,
-            "usbdevice = 'mouse' emulates a relative pointer that drifts from the VNC cursor; "
-            "'tablet' gives an absolute pointer (recommended)",
-            key="usbdevice",
-            at=item,
-            severity=INFO,
-            hint="usbdevice = 'tablet'",
-        )
-        return
-    if text.startswith("host:"):
-        if _USB_HOST_BUSADDR.fullmatch(text) or _USB_HOST_VIDPID.fullmatch(text):
-            return
-        ctx.add(
-            USB_DEVICE,
-            f"usbdevice = {text!r}: host devices are host:BUS.ADDR or host:VID:PID (hex)",
-            key="usbdevice",
-            at=item,
-        )
-        return
-    if text.startswith("disk:"):
-        if ctx.xl:
-            ctx.add(
-                USB_DEVICE,
-                "usbdevice disk:... is an old qemu-dm form; qemu-xen may not accept it",
-                key="usbdevice",
-                at=item,
-                severity=INFO,
-            )
-        return
-    ctx.add(
-        USB_DEVICE,
-        f"usbdevice = {text!r} is not a known device (tablet, mouse, keyboard, host:..., "
-        "disk:...); the accepted set depends on the qemu build",
-        key="usbdevice",
-        at=item,
-        hint="usbdevice = 'tablet'",
-    )
