@@ -117,6 +117,8 @@ class Ctx:
         self.requires: set[str] = set()
         # The target's CPU vendor ("intel", "amd") when known: SEV and TDX depend on it.
         self.host_vendor: str | None = None
+        self._options = catalogue.for_format(fmt)
+        self._forms: dict[str, OptionForm | None] = {}
 
     # -- format and version ----------------------------------------------------------
     @property
@@ -137,11 +139,17 @@ class Ctx:
 
     # -- catalogue -------------------------------------------------------------------
     def option(self, key: str) -> XenOption | None:
-        return self.catalogue.for_format(self.fmt).get(key)
+        return self._options.get(key)
 
     def form(self, key: str) -> OptionForm | None:
-        opt = self.option(key)
-        return opt.form(self.fmt) if opt else None
+        # Asked several times per key by the format checks; the answer depends only on the
+        # catalogue and the format, so each key is looked up once per config.
+        try:
+            return self._forms[key]
+        except KeyError:
+            opt = self._options.get(key)
+            form = self._forms[key] = opt.form(self.fmt) if opt else None
+            return form
 
     # -- lookups ---------------------------------------------------------------------
     def has(self, key: str) -> bool:

@@ -36,12 +36,12 @@ def is_secret_key(key: str) -> bool:
 
 def _may_hold_secret(text: str) -> bool:
     """A cheap pre-test for _FIELD_RE: every match contains one of these (case-folded).
-    Almost no value or message does, and this runs on each of them per request."""
-    lowered = text.lower()
-    return any(m in lowered for m in _FIELD_MARKERS)
+    Almost no value or message does, and this runs on each of them per request: one C-level
+    search of the lowered text instead of a Python loop over the markers."""
+    return _FIELD_MARKERS.search(text.lower()) is not None
 
 
-_FIELD_MARKERS = ("passwd", "password", "passphrase", "secret", "token")
+_FIELD_MARKERS = re.compile("passwd|password|passphrase|secret|token")
 
 
 def mask_fields(text: str) -> str:

@@ -718,13 +718,17 @@ class _Parser:
 
     # -- token stream ---------------------------------------------------------------
     def peek(self, k: int = 0) -> _Token:
-        while len(self.buf) <= k:
-            self.buf.append(self.lx.next())
-        return self.buf[k]
+        # The hottest call in parsing (several per token): answer from the buffer first.
+        buf = self.buf
+        if len(buf) > k:
+            return buf[k]
+        while len(buf) <= k:
+            buf.append(self.lx.next())
+        return buf[k]
 
     def advance(self) -> _Token:
-        tok = self.peek()
-        del self.buf[0]
+        buf = self.buf
+        tok = buf.pop(0) if buf else self.lx.next()
         self.last_kind = tok.kind
         return tok
 
