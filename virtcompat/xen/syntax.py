@@ -44,6 +44,16 @@ MAX_LIST_ITEMS = 4096
 # Where error recovery may resume once a bad statement has swallowed many tokens: a line that
 # starts like an assignment.
 # (A backslash before the newline continues the line in xm, so that is no statement start.)
+# The common xl statement, whole: `key = "string"` or `key = 123` alone on its line, maybe
+# with a comment. Nothing in it can raise an issue, a gate or a marker (no dotted key, no
+# escape, no CR/NUL, a string within MAX_STRING_CHARS, a final newline), so the parser takes
+# it in one match instead of four tokens; anything else falls to the tokenizer. Bounded
+# quantifiers and one pass to the newline: linear on any input.
+_XL_SIMPLE_STATEMENT = re.compile(
+    r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*"
+    r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63}))"
+    r"[ \t]*(?:#[^\n]*)?\n".replace("LIMIT", str(MAX_STRING_CHARS))
+)
 _STATEMENT_LINE_RE = re.compile(r"(?<!\\)(?<!\\\r)\n(?=[A-Za-z_][\w.]{0,63}[ \t]*\+?=)")
 #: Tokens error recovery may skip in one file before it stops tokenizing bad statements and
 #: scans for the next line that looks like an assignment instead: the lexer's per-token cost
@@ -780,10 +790,19 @@ class _Parser:
 
     # -- driver ---------------------------------------------------------------------
     def run(self) -> ParseResult:
+        simple = None if self.xm else _XL_SIMPLE_STATEMENT.match
         while not self.res.truncated:
             self.key = None
             self.secret_key = False
             self._flush_side_issues()
+            if (
+                simple is not None
+                and not self.buf
+                and len(self.res.assignments) < MAX_ASSIGNMENTS
+                and (m := simple(self.lx.s, self.lx.i)) is not None
+            ):
+                self._simple_assignment(m)
+                continue
             tok = self.peek()
             if tok.kind is _T.EOF:
                 break
@@ -828,6 +847,26 @@ class _Parser:
         self._flush_side_issues()
         self.res.xm_markers.extend(self.lx.markers)
         return self.res
+
+    def _simple_assignment(self, m: re.Match[str]) -> None:
+        """What _assignment builds for a statement _XL_SIMPLE_STATEMENT matched: the key's
+        and the value's positions, the value as its token would carry it."""
+        lx = self.lx
+        line, start = lx.line, lx.line_start
+        quoted = 2 if m.group(2) is not None else 3 if m.group(3) is not None else 0
+        if quoted:
+            # The token's column is its opening quote's.
+            value = Scalar("string", m.group(quoted), line, m.start(quoted) - start)
+        else:
+            value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
+        self.res.assignments.append(
+            Assignment(m.group(1), "=", value, line, m.start(1) - start + 1)
+        )
+        lx.i = m.end()
+        lx._newline_at(lx.i)
+        lx.at_line_start = True
+        lx._eat_blank_lines()
+        self.last_kind = _T.NEWLINE
 
     def _statement(self) -> None:
         start = self.peek()
