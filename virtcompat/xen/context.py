@@ -28,6 +28,8 @@ _WS = " \t\n\r\f\v"
 
 def c_strtol(text: str) -> int | None:
     """``strtol(text, &end, 0)`` accepted only when it consumes the whole text (libxlu)."""
+    if text.isascii() and text.isdigit() and len(text) <= 18 and (text[0] != "0" or text == "0"):
+        return int(text)  # the common case, plain decimal: no sign, base prefix or overflow
     s = text.lstrip(_WS)
     sign = 1
     if s[:1] in ("+", "-"):
@@ -119,6 +121,10 @@ class Ctx:
         self.host_vendor: str | None = None
         self._options = catalogue.for_format(fmt)
         self._forms: dict[str, OptionForm | None] = {}
+        # The readable values, by key: the checks ask for the same few keys many times.
+        self._values: dict[str, Scalar | ListValue] = {
+            k: s.value for k, s in settings.items() if not isinstance(s.value, Opaque)
+        }
 
     # -- format and version ----------------------------------------------------------
     @property
@@ -157,13 +163,10 @@ class Ctx:
         return key in self.settings
 
     def value(self, key: str) -> Scalar | ListValue | None:
-        s = self.settings.get(key)
-        if s is None or isinstance(s.value, Opaque):
-            return None
-        return s.value
+        return self._values.get(key)
 
     def scalar(self, key: str) -> Scalar | None:
-        v = self.value(key)
+        v = self._values.get(key)
         return v if isinstance(v, Scalar) else None
 
     def int_of(self, key: str) -> int | None:
