@@ -23,8 +23,15 @@ def register_cli(app: Flask) -> None:
         show_default=True,
         help="Folder of seed YAML files.",
     )
-    def seed_command(seed_dir: Path) -> None:
-        """Load or update the catalogue from seed/ (idempotent)."""
+    @click.option(
+        "--sources/--no-sources",
+        default=True,
+        show_default=True,
+        help="Also import the shipped bulk sources in <dir>/sources (unchanged files skipped).",
+    )
+    def seed_command(seed_dir: Path, sources: bool) -> None:
+        """Load or update the catalogue from seed/ and its shipped sources (idempotent)."""
+        from virtcompat.catalogue import import_shipped
         from virtcompat.seed import SeedError, load_seed
 
         session = db()
@@ -36,6 +43,48 @@ def register_cli(app: Flask) -> None:
             click.echo(f"seed data is invalid:\n{exc}", err=True)
             sys.exit(1)
         click.echo(str(report))
+        if sources and (seed_dir / "sources").is_dir():
+            results = import_shipped(session, seed_dir / "sources")
+            skipped = sum(r.status == "skipped" for r in results)
+            for r in results:
+                if r.status != "skipped":
+                    click.echo(r.line())
+            click.echo(f"sources: {len(results)} files, {skipped} unchanged (skipped by sha256)")
+            if any(r.status == "failed" for r in results):
+                sys.exit(1)
+
+    catalogue = AppGroup("catalogue", help="Bulk imports into the catalogue.")
+
+    @catalogue.command("import")
+    @click.option(
+        "--source",
+        "kind",
+        required=True,
+        type=click.Choice(["ark", "ark-json", "codenames", "cpuid", "amd", "qubes-hcl", "lpc-ids"]),
+        help="The format of the files.",
+    )
+    @click.option("--force", is_flag=True, help="Re-read files whose content was imported.")
+    @click.argument(
+        "paths",
+        nargs=-1,
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    )
+    def catalogue_import(kind: str, force: bool, paths: tuple[Path, ...]) -> None:
+        """Import bulk source files; one transaction per file; prints a summary per file.
+
+        Importing a file again changes nothing; a file whose content was already imported is
+        skipped unless --force.
+        """
+        from virtcompat.catalogue import import_paths
+
+        results = import_paths(db(), kind, list(paths), force=force)
+        for r in results:
+            click.echo(r.line())
+        if any(r.status == "failed" for r in results):
+            sys.exit(1)
+
+    app.cli.add_command(catalogue)
 
     tokens = AppGroup("tokens", help="Manage API tokens (only their hashes are stored).")
 

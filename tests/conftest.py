@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -66,20 +67,29 @@ def migrate(engine: Engine) -> None:
 
 
 def seed(engine: Engine) -> None:
+    from virtcompat.catalogue import import_shipped
     from virtcompat.seed import load_seed
 
     with Session(engine) as session:
         load_seed(session, ROOT / "seed")
         session.commit()
+        # the shipped bulk sources too: tests see the catalogue a fresh clone serves
+        failed = [
+            r.line()
+            for r in import_shipped(session, ROOT / "seed" / "sources")
+            if r.status == "failed"
+        ]
+        assert not failed, failed
 
 
-def _create_pg_database() -> tuple[str, Callable[[], None]]:
+def _create_pg_database(template: str | None = None) -> tuple[str, Callable[[], None]]:
     admin_url = normalize_url(PG_URL)
     name = f"virtcompat_test_{os.getpid()}_{secrets.token_hex(3)}"
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    suffix = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
     except Exception as exc:  # fail loudly: an unreachable server is not a skip
         raise RuntimeError(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}") from exc
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
@@ -101,23 +111,45 @@ def _create_pg_database() -> tuple[str, Callable[[], None]]:
 
 BACKENDS = ["sqlite", "postgresql"]
 
+# One migrated and seeded database per backend and run, copied for every database a
+# fixture asks for: importing the shipped sources takes seconds, copying a file or a
+# PostgreSQL template a fraction of one.
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_DROPS: list[Callable[[], None]] = []
+
+
+def _template(backend: str, folder: Path) -> str:
+    if backend not in _TEMPLATES:
+        if backend == "postgresql":
+            url, drop = _create_pg_database()
+            _TEMPLATE_DROPS.append(drop)
+        else:
+            url = f"sqlite:///{folder / 'template.sqlite3'}"
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            seed(engine)
+        finally:
+            engine.dispose()
+        _TEMPLATES[backend] = url if backend == "sqlite" else make_url(url).database or ""
+    return _TEMPLATES[backend]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for drop in _TEMPLATE_DROPS:
+        drop()
+
 
 def _prepared_database(backend: str, folder: Path) -> tuple[str, Callable[[], None] | None]:
     """A new database on ``backend``, migrated to head and seeded; returns (url, drop)."""
-    drop: Callable[[], None] | None = None
     if backend == "postgresql":
         if not PG_URL:
             pytest.skip("TEST_DATABASE_URL not set (PostgreSQL tests skipped outside CI)")
-        url, drop = _create_pg_database()
-    else:
-        url = f"sqlite:///{folder / 'test.sqlite3'}"
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-        seed(engine)
-    finally:
-        engine.dispose()
-    return url, drop
+        return _create_pg_database(template=_template(backend, folder))
+    template = make_url(_template(backend, folder)).database or ""
+    target = folder / "test.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}", None
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -272,16 +273,27 @@ def delete(session: Session, obj: Any) -> None:
 
 def bump_version(session: Session) -> None:
     """Every catalogue write calls this in its transaction (see engine cache)."""
+    stamp = secrets.token_hex(8)
     updated = session.execute(
-        update(CatalogState).where(CatalogState.id == 1).values(version=CatalogState.version + 1)
+        update(CatalogState)
+        .where(CatalogState.id == 1)
+        .values(version=CatalogState.version + 1, stamp=stamp)
     )
     if getattr(updated, "rowcount", 0) == 0:
-        session.add(CatalogState(id=1, version=2))
+        session.add(CatalogState(id=1, version=2, stamp=stamp))
     session.flush()
 
 
 def catalog_version(session: Session) -> int:
     return session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 1
+
+
+def catalog_state(session: Session) -> tuple[int, str]:
+    """(version, stamp) of the catalogue as this session sees it."""
+    row = session.execute(
+        select(CatalogState.version, CatalogState.stamp).where(CatalogState.id == 1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (1, "")
 
 
 def set_fields(obj: Any, data: Mapping[str, Any], allowed: Sequence[str]) -> None:

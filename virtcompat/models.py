@@ -464,6 +464,9 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Random per bump: a rolled-back write and a later one can reach the same version
+    # number with different content, never the same stamp (see engine.snapshot's memo).
+    stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class Probe(Base):

@@ -94,6 +94,17 @@ def _detail(dump: Callable[..., list[dict[str, Any]]]) -> Callable[[Sequence[Any
 # -- vendors ---------------------------------------------------------------------------------
 
 
+@blp.route("/catalogue/coverage")
+class CoverageView(MethodView):
+    @blp.response(200, s.CoverageSchema)
+    def get(self) -> dict[str, Any]:
+        """What the catalogue covers: CPUs by vendor x microarchitecture x confidence, the
+        newest part per vendor, boards and chipsets, and each imported source with its date."""
+        from virtcompat.catalogue.coverage import coverage
+
+        return coverage(db())
+
+
 @blp.route("/vendors")
 class Vendors(MethodView):
     @blp.arguments(s.VendorQueryArgsSchema, location="query")

@@ -376,3 +376,62 @@ class NoteCreateSchema(NoteUpdateSchema):
         },
     )
     sources = _sources(True)
+
+
+class CoverageCellSchema(Schema):
+    vendor = fields.String()
+    microarch = fields.String(metadata={"description": "microarchitecture slug, or 'unplaced'"})
+    microarch_name = fields.String(allow_none=True)
+    first_year = fields.Integer(allow_none=True)
+    confidence = fields.String(
+        metadata={"description": "best citation for VT-x/VT-d/SLAT; low = inference only"}
+    )
+    count = fields.Integer()
+
+
+class CoverageCpusSchema(Schema):
+    total = fields.Integer()
+    by = fields.List(fields.Nested(CoverageCellSchema))
+
+
+class CoverageNewestSchema(Schema):
+    vendor = fields.String()
+    slug = fields.String()
+    brand = fields.String()
+    launch = fields.String(metadata={"example": "Q1'25"})
+
+
+class CoverageSourceRowsSchema(Schema):
+    added = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    rejected = fields.Integer()
+
+
+class CoverageSourceSchema(Schema):
+    kind = fields.String(metadata={"description": "the importer: ark, codenames, qubes-hcl…"})
+    file = fields.String()
+    date = fields.String(allow_none=True, metadata={"description": "the source's own date"})
+    sha256 = fields.String()
+    imported_at = fields.String(allow_none=True)
+    rows = fields.Nested(CoverageSourceRowsSchema)
+
+
+class CoverageBoardsSchema(Schema):
+    total = fields.Integer()
+    curated = fields.Integer()
+    from_reports = fields.Integer()
+
+
+class CoverageChipsetsSchema(Schema):
+    total = fields.Integer()
+
+
+class CoverageSchema(Schema):
+    cpus = fields.Nested(CoverageCpusSchema)
+    newest = fields.List(fields.Nested(CoverageNewestSchema))
+    boards = fields.Nested(CoverageBoardsSchema)
+    chipsets = fields.Nested(CoverageChipsetsSchema)
+    observations = fields.Integer(metadata={"description": "machine-report observations"})
+    curated_sources = fields.Integer()
+    sources = fields.List(fields.Nested(CoverageSourceSchema))

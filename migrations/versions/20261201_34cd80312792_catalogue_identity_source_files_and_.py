@@ -75,6 +75,11 @@ def upgrade() -> None:
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_observations_board_id"), ["board_id"], unique=False)
 
+    with op.batch_alter_table("catalog_state", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("stamp", sa.String(length=32), server_default="", nullable=False)
+        )
+
     with op.batch_alter_table("boards", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("curated", sa.Boolean(), server_default=sa.text("true"), nullable=False)
@@ -123,6 +128,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("chipsets", schema=None) as batch_op:
         batch_op.drop_column("curated")
+
+    with op.batch_alter_table("catalog_state", schema=None) as batch_op:
+        batch_op.drop_column("stamp")
 
     with op.batch_alter_table("boards", schema=None) as batch_op:
         batch_op.drop_column("curated")

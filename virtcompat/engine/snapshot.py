@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,15 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from virtcompat.capability import Evidence
-from virtcompat.catalog import catalog_version
+from virtcompat.catalog import catalog_state, catalog_version
 from virtcompat.models import (
     Board,
     Chipset,
     Citation,
+    Confidence,
     Cpu,
+    CpuStepping,
     EvidenceCount,
     Note,
     Observation,
+    SlatKind,
     Source,
     Tri,
     Vendor,
@@ -245,14 +248,61 @@ def _cite(c: Citation) -> Cite:
     )
 
 
+_MEMO: OrderedDict[tuple[str, int, str], Snapshot] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 4
+
+
 def load_snapshot(session: Session) -> Snapshot:
-    version = catalog_version(session)
+    """The snapshot of the catalogue this session sees.
+
+    Built once per (database, version, stamp): the stamp is random per catalogue write, so
+    two states never share a key, and every session of the process reuses one build of the
+    (large, imported) catalogue instead of reading it again.
+    """
+    version, stamp = catalog_state(session)
+    key = (str(session.get_bind().engine.url), version, stamp)
+    with _MEMO_LOCK:
+        snap = _MEMO.get(key)
+        if snap is not None:
+            _MEMO.move_to_end(key)
+            return snap
+    snap = _build_snapshot(session, version)
+    with _MEMO_LOCK:
+        _MEMO[key] = snap
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return snap
+
+
+def _build_snapshot(session: Session, version: int) -> Snapshot:
+    # Plain rows, not ORM objects: the imported catalogue has tens of thousands of
+    # citations and a snapshot is rebuilt after every catalogue write.
     cites: dict[tuple[str, int], list[Cite]] = defaultdict(list)
-    for c in session.scalars(select(Citation).order_by(Citation.id)):
-        for kind in ("chipset", "cpu", "board", "bios_release", "note"):
-            ref = getattr(c, f"{kind}_id")
+    sources = {
+        sid: (slug, title, url, doc)
+        for sid, slug, title, url, doc in session.execute(
+            select(Source.id, Source.slug, Source.title, Source.url, Source.document_id)
+        )
+    }
+    kinds = ("chipset", "cpu", "board", "bios_release", "note")
+    cite_stmt = select(
+        Citation.source_id,
+        Citation.confidence,
+        Citation.field,
+        Citation.claim,
+        Citation.chipset_id,
+        Citation.cpu_id,
+        Citation.board_id,
+        Citation.bios_release_id,
+        Citation.note_id,
+    ).order_by(Citation.id)
+    for source_id, confidence, fld, claim, *refs in session.execute(cite_stmt):
+        slug, title, url, doc = sources[source_id]
+        cite = Cite(slug, title, url, Confidence(confidence).value, fld, claim, doc)
+        for kind, ref in zip(kinds, refs, strict=True):
             if ref is not None:
-                cites[(kind, ref)].append(_cite(c))
+                cites[(kind, ref)].append(cite)
     notes: dict[tuple[str, int], list[NoteSpec]] = defaultdict(list)
     for n in session.scalars(select(Note).order_by(Note.slug)):
         spec = NoteSpec(
@@ -299,39 +349,58 @@ def load_snapshot(session: Session) -> Snapshot:
     cpus: dict[str, CpuSpec] = {}
     cpu_names: dict[str, list[str]] = defaultdict(list)
     cpus_by_number: dict[str, list[str]] = defaultdict(list)
-    for cpu in session.scalars(select(Cpu).options(selectinload(Cpu.steppings))).unique():
-        cpus[cpu.slug] = CpuSpec(
-            id=cpu.id,
-            slug=cpu.slug,
-            brand=cpu.brand,
-            vendor=cpu.vendor.slug,
-            family=cpu.family,
-            model=cpu.model,
-            vtx=cpu.vtx.value,
-            vtd=cpu.vtd.value,
-            slat=cpu.slat.value,
-            slat_kind=cpu.slat_kind.value,
-            iommu_in_cpu=cpu.iommu_in_cpu,
-            steppings=tuple(
-                SteppingSpec(s.name, s.cpuid_stepping, s.vtx.value) for s in cpu.steppings
-            ),
-            cites=tuple(cites[("cpu", cpu.id)]),
-            notes=tuple(notes[("cpu", cpu.id)]),
-            processor_number=cpu.processor_number,
-            code_name=cpu.code_name,
-            microarch=cpu.microarch,
-            stepping=cpu.stepping,
-            launch_year=cpu.launch_year,
-            launch_quarter=cpu.launch_quarter,
-            segment=cpu.segment,
-            socket=cpu.socket,
-            isa=cpu.isa,
-            curated=cpu.curated,
+    steppings: dict[int, list[SteppingSpec]] = defaultdict(list)
+    for cpu_id, name, cpuid_stepping, vtx in session.execute(
+        select(
+            CpuStepping.cpu_id, CpuStepping.name, CpuStepping.cpuid_stepping, CpuStepping.vtx
+        ).order_by(CpuStepping.name)
+    ):
+        steppings[cpu_id].append(SteppingSpec(name, cpuid_stepping, Tri(vtx).value))
+    vendor_names = {
+        vid: (slug, name)
+        for vid, slug, name in session.execute(select(Vendor.id, Vendor.slug, Vendor.name))
+    }
+    cpu_cols = (
+        Cpu.id, Cpu.slug, Cpu.brand, Cpu.vendor_id, Cpu.family, Cpu.model, Cpu.vtx, Cpu.vtd,
+        Cpu.slat, Cpu.slat_kind, Cpu.iommu_in_cpu, Cpu.processor_number, Cpu.code_name,
+        Cpu.microarch, Cpu.stepping, Cpu.launch_year, Cpu.launch_quarter, Cpu.segment,
+        Cpu.socket, Cpu.isa, Cpu.curated,
+    )  # fmt: skip
+    for row in session.execute(select(*cpu_cols).order_by(Cpu.id)):
+        (cid, slug, brand, vendor_id, family, model, vtx, vtd, slat, slat_kind, in_cpu,
+         number, code_name, ma, stepping, year, quarter, segment, socket, isa,
+         curated) = row  # fmt: skip
+        vendor_slug, vendor_name = vendor_names[vendor_id]
+        cpus[slug] = CpuSpec(
+            id=cid,
+            slug=slug,
+            brand=brand,
+            vendor=vendor_slug,
+            family=family,
+            model=model,
+            vtx=Tri(vtx).value,
+            vtd=Tri(vtd).value,
+            slat=Tri(slat).value,
+            slat_kind=SlatKind(slat_kind).value,
+            iommu_in_cpu=in_cpu,
+            steppings=tuple(steppings.get(cid, ())),
+            cites=tuple(cites.get(("cpu", cid), ())),
+            notes=tuple(notes.get(("cpu", cid), ())),
+            processor_number=number,
+            code_name=code_name,
+            microarch=ma,
+            stepping=stepping,
+            launch_year=year,
+            launch_quarter=quarter,
+            segment=segment,
+            socket=socket,
+            isa=isa,
+            curated=curated,
         )
-        for name in (cpu.brand, cpu.slug, f"{cpu.vendor.name} {cpu.brand}"):
-            _add(cpu_names, normalize_name(name), cpu.slug)
-        if cpu.processor_number:
-            _add(cpus_by_number, processor_number_key(cpu.processor_number), cpu.slug)
+        for name in (brand, slug, f"{vendor_name} {brand}"):
+            _add(cpu_names, normalize_name(name), slug)
+        if number:
+            _add(cpus_by_number, processor_number_key(number), slug)
 
     boards: dict[str, BoardSpec] = {}
     board_names: dict[str, list[str]] = defaultdict(list)
