@@ -78,7 +78,7 @@ def register_cli(app: Flask) -> None:
         """
         from virtcompat.catalogue import import_paths
 
-        results = import_paths(db(), kind, list(paths), force=force)
+        results = import_paths(db(), kind, list(paths), force=force, root=ROOT / "seed" / "sources")
         for r in results:
             click.echo(r.line())
         if any(r.status == "failed" for r in results):

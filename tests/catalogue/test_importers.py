@@ -205,3 +205,9 @@ def test_coverage_counts_and_dates(client: FlaskClient) -> None:
     assert newest_intel["launch"] == "Q1'25"  # code-name lists end at Q1 2025
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/catalogue/coverage" in spec["paths"]
+
+
+def test_a_shipped_file_imported_by_hand_is_the_same_source(db_session: Session) -> None:
+    path = SOURCES / "intel-ark-2023" / "IntelCore2.csv"
+    (result,) = import_paths(db_session, "ark", [path], root=SOURCES)
+    assert (result.name, result.status) == ("intel-ark-2023/IntelCore2.csv", "skipped")

@@ -149,22 +149,35 @@ def import_bytes(
 
 
 def import_paths(
-    session: Session, kind: str, paths: list[Path], *, force: bool = False
+    session: Session,
+    kind: str,
+    paths: list[Path],
+    *,
+    force: bool = False,
+    root: Path | None = None,
 ) -> list[FileResult]:
+    """Import files; a file under ``root`` (the shipped sources) keeps the name the seed
+    gave it, so importing a shipped file by hand is the same source, not a second one."""
     with importing(session) as ctx:
-        return [_import_path(session, kind, path, force, ctx) for path in paths]
+        return [_import_path(session, kind, path, force, ctx, root) for path in paths]
 
 
-def _import_path(session: Session, kind: str, path: Path, force: bool, ctx: Context) -> FileResult:
+def _import_path(
+    session: Session, kind: str, path: Path, force: bool, ctx: Context, root: Path | None
+) -> FileResult:
+    name = path.name
+    if root is not None:
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return FileResult(
-                kind, path.name, "failed", error=f"larger than {MAX_FILE_BYTES} bytes"
-            )
+            return FileResult(kind, name, "failed", error=f"larger than {MAX_FILE_BYTES} bytes")
         data = path.read_bytes()
     except OSError as exc:
-        return FileResult(kind, path.name, "failed", error=exc.strerror or str(exc))
-    return import_bytes(session, kind, path.name, data, force=force, ctx=ctx)
+        return FileResult(kind, name, "failed", error=exc.strerror or str(exc))
+    return import_bytes(session, kind, name, data, force=force, ctx=ctx)
 
 
 def import_shipped(session: Session, root: Path, *, force: bool = False) -> list[FileResult]:
