@@ -75,13 +75,11 @@ EXPECTED = {
         "HW-VTX-FLAG",
     ),
     # SOURCES.md: VT-x and VT-d both off in firmware. 'kvm: disabled by bios' proves the VT-x
-    # lock. The smpboot line names an i5-4300U (Haswell): before Skylake VT-d is per SKU, the
-    # catalogue has no row for this SKU and HW-INFER-INTEL-VTD makes no inference there, so
-    # the missing DMAR table stays `unknown` (ARK says the 4300U has VT-d: a catalogue row,
-    # not an inference, is what would turn this into `disabled`).
+    # lock. The smpboot line names an i5-4300U (Haswell): ARK's export (IntelCorei5-23.csv)
+    # gives it VT-d, so the missing DMAR table means the BIOS switched it off.
     "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg": (
         "disabled",
-        "unknown",
+        "disabled",
         "HW-VTX-BIOS-DISABLED",
     ),
     # The guest's CPU is a Pentium G640, which has no VT-d at all (ARK record 53486,
@@ -119,7 +117,6 @@ def test_corpus_sample_diagnosis(db_session: Session, name: str) -> None:
 # file -> (status, confidence) of the HW-INFER-INTEL-VTD CPU layer for a CPU only the log names.
 LOGGED_CPU_VTD = {
     "dmesg/asus-prime-z270a-kabylake-no-dmar-table-vtd-off.dmesg": ("supported", "low"),
-    "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg": ("unknown", "low"),
 }
 
 
@@ -173,3 +170,14 @@ def test_full_log_without_activation_line_is_disabled(db_session: Session) -> No
     kernel = [r for r in caps["vtd"].reasons if r.rule == "HW-VTD-KERNEL"]
     assert kernel and kernel[0].status.value == "disabled"
     assert kernel[0].hint == {"kernel_cmdline_add": "intel_iommu=on"}
+
+
+def test_x240_cpu_layer_is_the_ark_record(db_session: Session) -> None:
+    # The i5-4300U the smpboot line names is an ARK row (IntelCorei5-23.csv: "Intel VT-d: Yes"),
+    # so its VT-d CPU layer is that explicit record, not an inference.
+    name = "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg"
+    text = (DATA / name).read_text(encoding="utf-8", errors="replace")
+    _, _, caps = diagnose(load_snapshot(db_session), {"dmesg": text}, "salt", "probe")
+    cpu = [r for r in caps["vtd"].reasons if r.layer.value == "cpu"]
+    assert [(r.rule, r.status.value) for r in cpu] == [("HW-VTD-CPU", "supported")]
+    assert "IntelCorei5-23.csv" in cpu[0].evidence[0].source
