@@ -237,7 +237,13 @@ class ProbeItem(MethodView):
                 session.rollback()
                 raise Problem(404, f"probe {probe_id} not found") from None
         elif has_bearer():
-            remove_probe(session, owned_probe(probe_id, authenticate("probe:write")))
+            probe = owned_probe(probe_id, authenticate("probe:write"))
+            try:
+                remove_probe(session, probe)
+            except ProbeNotFound:
+                # A concurrent delete removed it between the read and the row lock.
+                session.rollback()
+                raise Problem(404, f"probe {probe_id} not found") from None
         else:
             raise Problem(
                 401,

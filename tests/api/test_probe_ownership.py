@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tests.api.test_probes_api import dq45cb_probe
@@ -107,3 +107,25 @@ def test_same_content_from_two_owners_is_two_probes(
     assert (first.status_code, second.status_code) == (201, 201)
     assert client.get(f"/api/v1/probes/{second.get_json()['id']}", headers=bob).status_code == 200
     assert db_session.scalar(select(func.count()).select_from(Probe)) == 2
+
+
+def test_a_delete_that_loses_the_race_is_a_404(
+    client: FlaskClient, make_token: MakeToken, monkeypatch: Any
+) -> None:
+    # Two owners' DELETEs of one probe: the second reads the probe, then the first removes it
+    # before the second takes the row lock. The loser answers 404, as for a missing probe.
+    import api.probes.routes as routes
+
+    alice = bearer(make_token("probe:write", name="alice"))
+    created = client.post("/api/v1/probes", json=dq45cb_probe(), headers=alice).get_json()
+    real_owned_probe = routes.owned_probe
+
+    def owned_then_deleted_elsewhere(probe_id: int, token: Any) -> Probe:
+        probe = real_owned_probe(probe_id, token)
+        routes.db().execute(delete(Probe).where(Probe.id == probe_id))
+        return probe
+
+    monkeypatch.setattr(routes, "owned_probe", owned_then_deleted_elsewhere)
+    answer = client.delete(f"/api/v1/probes/{created['id']}", headers=alice)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"] == "application/problem+json"
