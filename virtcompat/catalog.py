@@ -271,16 +271,20 @@ def delete(session: Session, obj: Any) -> None:
     bump_version(session)
 
 
-def bump_version(session: Session) -> None:
-    """Every catalogue write calls this in its transaction (see engine cache)."""
+def bump_version(session: Session, *, spec: bool = True) -> None:
+    """Every catalogue write calls this in its transaction (see engine cache).
+
+    ``spec=False`` for writes that only move evidence tallies (probes, their reprocessing and
+    the stats rebuild): the version and stamp still move, so every cache keyed by them sees
+    the new tallies, but the spec stamp stays and the snapshot keeps its catalogue part.
+    """
     stamp = secrets.token_hex(8)
-    updated = session.execute(
-        update(CatalogState)
-        .where(CatalogState.id == 1)
-        .values(version=CatalogState.version + 1, stamp=stamp)
-    )
+    values: dict[str, Any] = {"version": CatalogState.version + 1, "stamp": stamp}
+    if spec:
+        values["spec_stamp"] = stamp
+    updated = session.execute(update(CatalogState).where(CatalogState.id == 1).values(**values))
     if getattr(updated, "rowcount", 0) == 0:
-        session.add(CatalogState(id=1, version=2, stamp=stamp))
+        session.add(CatalogState(id=1, version=2, stamp=stamp, spec_stamp=stamp))
     session.flush()
 
 
@@ -288,12 +292,14 @@ def catalog_version(session: Session) -> int:
     return session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 1
 
 
-def catalog_state(session: Session) -> tuple[int, str]:
-    """(version, stamp) of the catalogue as this session sees it."""
+def catalog_state(session: Session) -> tuple[int, str, str]:
+    """(version, stamp, spec_stamp) of the catalogue as this session sees it."""
     row = session.execute(
-        select(CatalogState.version, CatalogState.stamp).where(CatalogState.id == 1)
+        select(CatalogState.version, CatalogState.stamp, CatalogState.spec_stamp).where(
+            CatalogState.id == 1
+        )
     ).first()
-    return (row[0], row[1]) if row is not None else (1, "")
+    return (row[0], row[1], row[2]) if row is not None else (1, "", "")
 
 
 def set_fields(obj: Any, data: Mapping[str, Any], allowed: Sequence[str]) -> None:

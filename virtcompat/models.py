@@ -467,6 +467,10 @@ class CatalogState(Base):
     # Random per bump: a rolled-back write and a later one can reach the same version
     # number with different content, never the same stamp (see engine.snapshot's memo).
     stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Changed only by writes to the spec side (catalogue rows, citations, imported reports),
+    # not by probe tallies: a probe rebuilds the small evidence part of the snapshot, never
+    # the imported catalogue.
+    spec_stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class Probe(Base):

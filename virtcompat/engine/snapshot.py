@@ -1,10 +1,12 @@
 """An immutable in-memory copy of the catalogue, for verdicts without per-request queries.
 
-The catalogue is small (hundreds of rows) and changes rarely, so every verdict reads a
-snapshot keyed by ``CatalogState.version``. Every catalogue write bumps that version in its
-own transaction; ``SnapshotCache`` re-reads the version at most every ``ttl`` seconds and
-reloads when it moved, so a replica never keeps serving a catalogue older than the version
-it has seen.
+The imported catalogue holds thousands of parts and changes rarely; probe tallies change with
+every probe. Every verdict reads a snapshot keyed by ``CatalogState.version``, which every
+write bumps in its own transaction. Writes to the catalogue itself also change the spec
+stamp; a probe does not, so after a probe only the tallies are read again and joined to the
+catalogue part already built. ``SnapshotCache`` re-reads the version at most every ``ttl``
+seconds and reloads when it moved, so a replica never keeps serving a catalogue older than
+the version it has seen.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -248,7 +251,10 @@ def _cite(c: Citation) -> Cite:
     )
 
 
+_K = TypeVar("_K", tuple[str, int, str], tuple[str, str])
 _MEMO: OrderedDict[tuple[str, int, str], Snapshot] = OrderedDict()
+# (database, spec stamp) -> a snapshot whose catalogue part is current for that stamp
+_SPEC_MEMO: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 _MEMO_SIZE = 4
 
@@ -258,21 +264,47 @@ def load_snapshot(session: Session) -> Snapshot:
 
     Built once per (database, version, stamp): the stamp is random per catalogue write, so
     two states never share a key, and every session of the process reuses one build of the
-    (large, imported) catalogue instead of reading it again.
+    (large, imported) catalogue instead of reading it again. A write that moved only the
+    probe tallies keeps the spec stamp: then only the tallies are read again and joined to
+    the catalogue part already built.
     """
-    version, stamp = catalog_state(session)
-    key = (str(session.get_bind().engine.url), version, stamp)
+    version, stamp, spec_stamp = catalog_state(session)
+    url = str(session.get_bind().engine.url)
+    key = (url, version, stamp)
+    spec_key = (url, spec_stamp)
     with _MEMO_LOCK:
         snap = _MEMO.get(key)
         if snap is not None:
             _MEMO.move_to_end(key)
             return snap
-    snap = _build_snapshot(session, version)
+        spec = _SPEC_MEMO.get(spec_key) if spec_stamp else None
+    if spec is not None:
+        snap = replace(spec, version=version, evidence=_evidence_tallies(session))
+    else:
+        snap = _build_snapshot(session, version)
     with _MEMO_LOCK:
-        _MEMO[key] = snap
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
+        _remember(_MEMO, key, snap)
+        _remember(_SPEC_MEMO, spec_key, snap)
     return snap
+
+
+def _remember(memo: OrderedDict[_K, Snapshot], key: _K, snap: Snapshot) -> None:
+    memo[key] = snap
+    memo.move_to_end(key)
+    while len(memo) > _MEMO_SIZE:
+        memo.popitem(last=False)
+
+
+def _evidence_tallies(session: Session) -> dict[int, tuple[EvidenceTally, ...]]:
+    """Probe tallies per board id (the part of the snapshot that probes move)."""
+    tallies: dict[int, list[EvidenceTally]] = defaultdict(list)
+    for e in session.scalars(select(EvidenceCount).order_by(EvidenceCount.id)):
+        tallies[e.board_id].append(
+            EvidenceTally(
+                e.capability, e.bios_version, e.confirm, e.contradict, e.inconclusive or 0
+            )
+        )
+    return {k: tuple(v) for k, v in tallies.items()}
 
 
 def _build_snapshot(session: Session, version: int) -> Snapshot:
@@ -436,14 +468,6 @@ def _build_snapshot(session: Session, version: int) -> Snapshot:
         for a in b.aliases:
             _add(board_names, normalize_name(a.name), b.slug)
 
-    tallies: dict[int, list[EvidenceTally]] = defaultdict(list)
-    for e in session.scalars(select(EvidenceCount).order_by(EvidenceCount.id)):
-        tallies[e.board_id].append(
-            EvidenceTally(
-                e.capability, e.bios_version, e.confirm, e.contradict, e.inconclusive or 0
-            )
-        )
-
     return Snapshot(
         version=version,
         cpus_by_number={k: tuple(v) for k, v in cpus_by_number.items()},
@@ -453,7 +477,7 @@ def _build_snapshot(session: Session, version: int) -> Snapshot:
         boards=boards,
         vendors=vendors,
         by_pci_id={k: tuple(v) for k, v in by_pci.items()},
-        evidence={k: tuple(v) for k, v in tallies.items()},
+        evidence=_evidence_tallies(session),
         chipset_names={k: tuple(v) for k, v in chipset_names.items()},
         cpu_names={k: tuple(v) for k, v in cpu_names.items()},
         board_names={k: tuple(v) for k, v in board_names.items()},
