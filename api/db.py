@@ -19,12 +19,22 @@ def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
         engine = make_engine(app.config["DATABASE_URL"], DbTimeouts.from_env())
         instrument_pool(engine)
         factory = make_sessionmaker(engine)
-    registry = scoped_session(factory)
-    app.extensions[EXT] = {"session": registry, "factory": factory, "engine": engine}
+    app.extensions[EXT] = {
+        "session": scoped_session(factory),
+        "factory": factory,
+        "engine": engine,
+    }
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
-        registry.remove()
+        app.extensions[EXT]["session"].remove()
+
+
+def rebind(app: Flask, factory: sessionmaker[Session]) -> None:
+    """Point an app at another session factory, with fresh per-app state (the snapshot and
+    answer caches live beside the session). The test suite reuses one app per database this
+    way: building the app (its OpenAPI document) costs more than most tests."""
+    app.extensions[EXT] = {"session": scoped_session(factory), "factory": factory, "engine": None}
 
 
 def db() -> Session:

@@ -195,14 +195,25 @@ def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     session.close()
 
 
+# One app per database for the run, rebound to each test's session factory with fresh caches
+# (api.db.rebind): building an app (its OpenAPI document) costs more than most tests.
+_APPS: dict[str, Flask] = {}
+
+
 @pytest.fixture
 def app(session_factory: sessionmaker[Session], database_url: str) -> Flask:
+    from api.db import rebind
     from app import create_app
 
-    return create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": 0.0},
-        session_factory=session_factory,
-    )
+    shared = _APPS.get(database_url)
+    if shared is None:
+        shared = _APPS[database_url] = create_app(
+            {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": 0.0},
+            session_factory=session_factory,
+        )
+    else:
+        rebind(shared, session_factory)
+    return shared
 
 
 @pytest.fixture

@@ -148,12 +148,12 @@ def test_x240_log_vtx_disabled_and_missing_dmar_not_called_unsupported(
     assert caps["vtx"]["status"] == "disabled"
     bios = [r for r in caps["vtx"]["reasons"] if r["rule"] == "HW-VTX-BIOS-DISABLED"]
     assert bios and bios[0]["hint"]["bios_setting"]
-    # SOURCES.md: VT-d is off in the firmware. The log names no CPU or chipset the catalogue
-    # knows, so a missing DMAR table cannot tell "off" from "absent": unknown, with the BIOS
-    # setting to check, never unsupported.
-    assert caps["vtd"]["status"] == "unknown"
+    # SOURCES.md: VT-d is off in the firmware. The smpboot line names an i5-4300U, which ARK's
+    # export (IntelCorei5-23.csv) gives VT-d: the missing DMAR table is the BIOS switch, so
+    # "disabled" with the setting to change, never unsupported.
+    assert caps["vtd"]["status"] == "disabled"
     fw = [r for r in caps["vtd"]["reasons"] if r["rule"] == "HW-VTD-FIRMWARE-TABLE"]
-    assert fw and fw[0]["status"] == "unknown"
+    assert fw and fw[0]["status"] == "disabled"
     assert "VT-d" in fw[0]["hint"]["bios_setting"]
 
 
