@@ -114,21 +114,6 @@ def test_corpus_sample_diagnosis(db_session: Session, name: str) -> None:
     assert deciding and deciding[0] == rule
 
 
-# file -> (status, confidence) of the HW-INFER-INTEL-VTD CPU layer for a CPU only the log names.
-LOGGED_CPU_VTD = {
-    "dmesg/asus-prime-z270a-kabylake-no-dmar-table-vtd-off.dmesg": ("supported", "low"),
-}
-
-
-@pytest.mark.parametrize("name", sorted(LOGGED_CPU_VTD))
-def test_logged_cpu_vtd_is_an_inference(db_session: Session, name: str) -> None:
-    text = (DATA / name).read_text(encoding="utf-8", errors="replace")
-    _, _, caps = diagnose(load_snapshot(db_session), {"dmesg": text}, "salt", "probe")
-    status, confidence = LOGGED_CPU_VTD[name]
-    cpu = [r for r in caps["vtd"].reasons if r.rule == "HW-INFER-INTEL-VTD"]
-    assert [(r.status.value, r.confidence.value) for r in cpu] == [(status, confidence)]
-
-
 def test_guest_cpu_with_svm_but_no_npt_is_masked(db_session: Session) -> None:
     # SOURCES.md: "QEMU Virtual CPU version 2.5+" with `hypervisor` and `svm` but no `npt`.
     # Its family 0xf model 0x6b is qemu64's made-up signature (a K8 on paper), so neither the
@@ -172,12 +157,22 @@ def test_full_log_without_activation_line_is_disabled(db_session: Session) -> No
     assert kernel[0].hint == {"kernel_cmdline_add": "intel_iommu=on"}
 
 
-def test_x240_cpu_layer_is_the_ark_record(db_session: Session) -> None:
-    # The i5-4300U the smpboot line names is an ARK row (IntelCorei5-23.csv: "Intel VT-d: Yes"),
-    # so its VT-d CPU layer is that explicit record, not an inference.
-    name = "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg"
+# file -> the ARK export whose explicit "Intel VT-d: Yes" row is the CPU layer of a CPU the
+# log names only in its smpboot line (both read in the CSVs under seed/sources/intel-ark-2023).
+LOGGED_CPU_ARK = {
+    # 'smpboot: CPU0: Intel(R) Celeron(R) CPU G3930 @ 2.90GHz'
+    "dmesg/asus-prime-z270a-kabylake-no-dmar-table-vtd-off.dmesg": "IntelCeleronG.csv",
+    # 'smpboot: CPU0: Intel(R) Core(TM) i5-4300U CPU @ 1.90GHz'
+    "dmesg/thinkpad-x240-haswell-no-dmar-table-kvm-disabled-by-bios.dmesg": "IntelCorei5-23.csv",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOGGED_CPU_ARK))
+def test_logged_cpu_vtd_layer_is_the_ark_record(db_session: Session, name: str) -> None:
     text = (DATA / name).read_text(encoding="utf-8", errors="replace")
     _, _, caps = diagnose(load_snapshot(db_session), {"dmesg": text}, "salt", "probe")
     cpu = [r for r in caps["vtd"].reasons if r.layer.value == "cpu"]
     assert [(r.rule, r.status.value) for r in cpu] == [("HW-VTD-CPU", "supported")]
-    assert "IntelCorei5-23.csv" in cpu[0].evidence[0].source
+    assert LOGGED_CPU_ARK[name] in cpu[0].evidence[0].source
+    # Known VT-d silicon with no DMAR table: the BIOS switched it off.
+    assert caps["vtd"].status.value == "disabled"
