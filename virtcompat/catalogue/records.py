@@ -47,8 +47,9 @@ class CpuRecord:
     segment: str | None = None
     socket: str | None = None
     isa: str = "x86"
-    # match an existing row only (CPUID dumps): never create a CPU from it
-    match_only: bool = False
+    # CPUID dumps: add to the row of this part; create one only for a processor number no
+    # catalogue row carries (a dump names a real part, placed by its signature)
+    new_number_only: bool = False
 
 
 @dataclass(slots=True)

@@ -134,6 +134,35 @@ def _family_word(brand: str) -> str:
     return words[0] if words else ""
 
 
+# Words that name no product line: "Intel Processor N100" is ARK's "N100".
+_NO_LINE = frozenset({"intel", "amd", "processor", "processors", "cpu"})
+
+
+def _line(brand: str, number: str) -> str | None:
+    """The product line a brand puts before its processor number, without vendor words
+    ("Core i5-12400" → "core", "Intel Processor N100" and "N100" → ""); ``None`` when the
+    brand does not contain the number."""
+    words = normalize_name(brand).split()
+    num = normalize_name(number).split()
+    n = len(num)
+    for start in range(len(words) - n, -1, -1):
+        if words[start : start + n] == num:
+            return " ".join(w for w in words[:start] if w not in _NO_LINE)
+    return None
+
+
+def same_part(brand: str, other: str, number: str) -> bool:
+    """Whether two brands with one processor number name one part: the same family word
+    ("Pentium 570" is not "Celeron 570") and both or neither a PRO part ("Ryzen 9 PRO
+    7940HS" is its own SKU), or one of them names no line at all (ARK's N-series export
+    says "N100" where the code-name list says "Intel Processor N100")."""
+    lines = (_line(brand, number), _line(other, number))
+    if "" in lines:
+        return True
+    pro = {"pro" in (line or "").split() for line in lines}
+    return _family_word(brand) == _family_word(other) and len(pro) == 1
+
+
 class CpuIndex:
     """The CPU rows and their notes, loaded once per import run and kept current by the
     writers, so 80 files do not each re-read 5,000 rows (the session must not expire
@@ -282,20 +311,22 @@ class Writer:
                 s.flush()
             slug = slugify(f"{vendor.slug} {rec.brand}")
             row = by_slug.get(slug) or by_brand.get((vendor.id, normalize_name(rec.brand)))
+            numbered: list[Cpu] = []
             if row is None and rec.processor_number:
+                numbered = by_number.get(
+                    (vendor.id, processor_number_key(rec.processor_number)), []
+                )
                 same = [
                     c
-                    for c in by_number.get(
-                        (vendor.id, processor_number_key(rec.processor_number)), []
-                    )
-                    # same number, same family word: "Pentium 570" is not "Celeron 570"
-                    if c.isa == rec.isa and _family_word(c.brand) == _family_word(rec.brand)
+                    for c in numbered
+                    # same number and line: "Pentium 570" is not "Celeron 570"
+                    if c.isa == rec.isa and same_part(c.brand, rec.brand, rec.processor_number)
                 ]
                 row = same[0] if len(same) == 1 else None
             if row is None:
-                if rec.match_only:
+                if rec.new_number_only and numbered:
                     self.summary.rejected.append(
-                        (rec.record, "no catalogue CPU with this processor number")
+                        (rec.record, "its processor number names other catalogue CPUs")
                     )
                     continue
                 if slug in by_slug:  # brand differs only in spelling from another row

@@ -6,8 +6,21 @@ AMD-Vi; a row that does not mention them says nothing about the part.
 
 from __future__ import annotations
 
+import re
+
 from virtcompat import microarch
 from virtcompat.catalogue.records import CpuRecord, Fact, Parsed, clean_name, csv_dicts, decode
+
+# The model name ends before its graphics ("A4-7300 with Radeon HD 8470D": the number is
+# A4-7300, never the GPU's 8470D) and before "APU" / "Mobile".
+_TAIL = re.compile(r"\s+(?:with\s+Radeon|w/\s+Radeon|APU\b|Mobile\b).*$", re.IGNORECASE)
+
+
+def _number(brand: str) -> str | None:
+    words = _TAIL.sub("", brand).split()
+    if words and any(ch.isdigit() for ch in words[-1]):
+        return words[-1]
+    return None
 
 
 def parse(data: bytes, name: str) -> Parsed:
@@ -25,8 +38,7 @@ def parse(data: bytes, name: str) -> Parsed:
         if not brand:
             parsed.rejected.append((f"row {i}", "no model name"))
             continue
-        words = brand.split()
-        number = words[-1] if any(ch.isdigit() for ch in words[-1]) else None
+        number = _number(brand)
         tech = row["Supported Technologies"]
         launch = row.get("Launch Date") or None
         rec = CpuRecord(

@@ -1,8 +1,9 @@
 """InstLatx64 CPUID dumps (AIDA64): signature, brand string and virtualization flags.
 
-Evidence per microarchitecture and stepping, not per SKU: a dump only adds a signature and
-positive flags to the catalogue CPU its brand string names. A missing flag proves nothing
-(a dump taken under a hypervisor hides VMX/SVM), so only set flags become facts.
+Evidence per microarchitecture and stepping, not per SKU: a dump adds its signature and
+positive flags to the catalogue CPU its brand string names, and creates a row only for a
+part no other source lists (Ryzen 9 9950X), placed by that signature. A missing flag proves
+nothing (a dump taken under a hypervisor hides VMX/SVM), so only set flags become facts.
 """
 
 from __future__ import annotations
@@ -10,20 +11,46 @@ from __future__ import annotations
 import re
 
 from virtcompat import microarch
-from virtcompat.catalogue.records import CpuRecord, Fact, Parsed, csv_dicts, decode
+from virtcompat.catalogue.records import CpuRecord, Fact, Parsed, clean_name, csv_dicts, decode
 
-_BRAND_NOISE = re.compile(
-    r"\b(?:Intel|AMD|CPU|Processor|\d+-Core|Eight-Core|Six-Core|Quad-Core|Dual-Core|"
-    r"with Radeon.*|w/ Radeon.*)\b|@.*$|\(R\)|\(TM\)|\(tm\)",
+# What a CPUID brand string adds around the catalogue name: "12th Gen Intel(R) Core(TM)
+# i5-12400", "Intel(R) Core(TM) i7-2600 CPU @ 3.40GHz", "AMD Ryzen 9 9950X 16-Core Processor",
+# "AMD A10-7850K Radeon R7, 12 Compute Cores 4C+8G".
+_BRAND_EXTRA = re.compile(
+    r"@.*$|\bCPU\b|\b\d+(?:st|nd|rd|th) Gen\b|\b(?:\d+|Dual|Quad|Six|Eight)-Cores?\b"
+    r"|\b(?:with|w/) Radeon.*$|\s+(?:Radeon\s+)?R\d+\b.*$|,.*$|\bAPU\b"
+    r"|^(?:Genuine\s+)?(?:Intel|AMD)\b-?|\s+(?:Intel|AMD)\s+",
     re.IGNORECASE,
 )
+_PLAIN = re.compile(r"[A-Za-z0-9 .+-]+")
+_CLOCK = re.compile(r"[\d.]+\s*[GM]Hz$", re.IGNORECASE)
+
+
+def catalogue_brand(brand: str) -> str:
+    """The catalogue's spelling of a dump's brand string ("Core i5-12400", "Ryzen 9 9950X",
+    "FX-8150", "Opteron 2210 HE", "Xeon E5-2660 v3")."""
+    s = clean_name(brand)
+    for _ in range(2):  # "Dual-Core AMD Opteron": the count, then the vendor
+        s = _BRAND_EXTRA.sub(" ", s).strip()
+    s = re.sub(r"\s+-", "-", s)  # "FX(tm)-8150" -> "FX -8150" -> "FX-8150"
+    return " ".join(s.split())
 
 
 def _number(brand: str) -> str | None:
-    words = _BRAND_NOISE.sub(" ", brand).split()
-    for w in reversed(words):
-        if any(ch.isdigit() for ch in w) and not w.endswith("GHz"):
-            return w
+    """The processor number in a catalogue brand: its last word with a digit ("i5-12400",
+    "9950X", "3800+", "E5-2660 v3"); never a clock, a lone digit ("Core 2 Quad",
+    "Pentium 4 2.40GHz") or an engineering sample's zeros."""
+    words = brand.split()
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i]
+        if re.fullmatch(r"v\d", w, re.IGNORECASE) and i > 0:
+            prev = _number(" ".join(words[:i]))
+            return f"{prev} {w}" if prev == words[i - 1] else None
+        if not any(ch.isdigit() for ch in w) or _CLOCK.search(w):
+            continue
+        if len(w) < 3 or not w.strip("0"):
+            return None
+        return w
     return None
 
 
@@ -44,13 +71,16 @@ def parse(data: bytes, name: str) -> Parsed:
     for row in rows:
         rec_id = row["file"][:200] or "?"
         vendor = microarch.vendor_key(row["vendor"])
-        brand = " ".join(row["brand"].split())
-        if vendor is None or not brand:
+        raw = " ".join(row["brand"].split())
+        if vendor is None or not raw:
             parsed.rejected.append((rec_id, "not an Intel/AMD dump with a brand string"))
             continue
-        number = _number(brand)
+        brand = catalogue_brand(raw)
+        # engineering samples and garbled strings ("Athlon XP (Palomin\x7f?00+") name no part
+        clean = _PLAIN.fullmatch(brand) and "sample" not in brand.casefold()
+        number = _number(brand) if clean else None
         if number is None:
-            parsed.rejected.append((rec_id, f"no processor number in {brand!r}"))
+            parsed.rejected.append((rec_id, f"no processor number in {raw!r}"))
             continue
         family, model, stepping = _int(row["family"]), _int(row["model"]), _int(row["stepping"])
         ma = microarch.from_cpuid(vendor, family, model, stepping)
@@ -62,9 +92,9 @@ def parse(data: bytes, name: str) -> Parsed:
             family=family,
             model=model,
             microarch=ma.slug if ma else None,
-            match_only=True,
+            new_number_only=True,
         )
-        where = f"{name}, dump {rec_id} ({brand}, CPUID {row.get('cpuid_rev', '')})"
+        where = f"{name}, dump {rec_id} ({raw}, CPUID {row.get('cpuid_rev', '')})"
         flags = {
             "vtx": row.get("vmx_cpuid") == "True" or row.get("svm_cpuid") == "True",
             "slat": row.get("ept_msr") == "True" or row.get("npt_cpuid") == "True",
