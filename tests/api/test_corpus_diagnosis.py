@@ -32,6 +32,12 @@ EXPECTED = {
         "unsupported",
         "HW-VTX-FLAG",
     ),
+    # Bare-metal Alder Lake with vmx: VT-x from the flag; nothing here shows an IOMMU.
+    "cpuinfo/intel-core-i5-12400-alderlake-baremetal-vmx-ept.cpuinfo": (
+        "supported",
+        "unknown",
+        "HW-VTX-FLAG",
+    ),
     "cpuinfo/intel-core-i7-2600-baremetal.cpuinfo": ("supported", "unknown", "HW-VTX-FLAG"),
     # No vmx, but no kernel release either: a BIOS lock (>= 5.6) cannot be ruled out.
     "cpuinfo/intel-xeon-netburst-2.40-novmx.cpuinfo": ("unknown", "unknown", "HW-VTX-FLAG"),

@@ -150,10 +150,11 @@ def test_itanium_rows_are_ia64_with_vt_i(db_session: Session) -> None:
 
 def test_code_name_only_skus_are_placed_without_facts(db_session: Session) -> None:
     snap = load_snapshot(db_session)
-    (slug,) = snap.cpus_by_number["155h"]  # Core Ultra 7 155H: only in the code-name lists
+    # Core Ultra 9 285K: only in the code-name lists (no ARK record, no InstLatx64 dump)
+    (slug,) = snap.cpus_by_number["285k"]
     cpu = snap.cpus[slug]
     assert (cpu.microarch, cpu.vtx, cpu.vtd, cpu.slat) == (
-        "meteor-lake",
+        "arrow-lake",
         "unknown",
         "unknown",
         "unknown",

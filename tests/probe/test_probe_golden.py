@@ -31,7 +31,7 @@ def _facts(sample: Path) -> dict[str, Any]:
 
 
 def test_corpus_is_complete() -> None:
-    assert len(SAMPLES) == 18
+    assert len(SAMPLES) == 19
     assert (DATA / "cpuinfo" / "SOURCES.md").is_file()
     assert (DATA / "dmesg" / "SOURCES.md").is_file()
 
@@ -67,6 +67,11 @@ CPUINFO_FACTS: dict[str, dict[str, Any]] = {
     "intel-celeron-j1900-baytrail-vmx-ept.cpuinfo": dict(
         logical_cpus=4, has_vmx=True, has_ept=True, hypervisor=False, vmx_flags=None,
         has_unrestricted_guest=None,
+    ),
+    "intel-core-i5-12400-alderlake-baremetal-vmx-ept.cpuinfo": dict(
+        vendor="intel", family=6, model=151, stepping=5, logical_cpus=12, has_vmx=True,
+        has_ept=True, has_vpid=True, has_unrestricted_guest=True, hypervisor=False,
+        model_name="12th Gen Intel(R) Core(TM) i5-12400",
     ),
     "intel-core-i7-2600-baremetal.cpuinfo": dict(
         family=6, model=42, stepping=7, logical_cpus=8, has_vmx=True, has_ept=True,
