@@ -220,6 +220,39 @@ def test_a_shared_bare_number_is_ambiguous(client: FlaskClient) -> None:
     assert "Phenom II X4 940" in joined and "Athlon X4 940" in joined and "Pentium 940" in joined
 
 
+def test_920_is_pentium_d_or_core_i7(client: FlaskClient) -> None:
+    # The issue's own example: "920" names the Pentium D 920 (Presler, seed/cpus.yaml) and the
+    # Core i7-920 (Bloomfield); neither is picked, and each resolves by its full name.
+    resp = client.get("/api/v1/compat", query_string={"cpu": "920"})
+    assert resp.status_code == 422
+    [item] = resp.get_json()["unresolved"]
+    assert item["reason"] == "ambiguous"
+    joined = " ".join(item["candidates"])
+    assert "Pentium D 920" in joined and "Core i7-920" in joined
+    pentium = client.get("/api/v1/compat", query_string={"cpu": "Pentium D 920"}).get_json()
+    # Presler: VT-x on the 9x0 models (Wikipedia 'Pentium D'); NetBurst has no EPT
+    assert pentium["capabilities"]["vtx"]["status"] == "supported"
+    assert pentium["capabilities"]["slat"]["status"] == "unsupported"
+
+
+@pytest.mark.parametrize(
+    ("board", "chipset"),
+    [("PRIME B550-PLUS", "amd-b550"), ("X11SCH-F", "intel-c246")],
+)
+def test_buyer_boards_resolve_with_their_chipset(
+    client: FlaskClient, board: str, chipset: str
+) -> None:
+    resp = client.get("/api/v1/compat", query_string={"board": board})
+    assert resp.status_code == 200
+    doc = resp.get_json()
+    assert doc.get("unresolved", []) == []
+    assert doc["resolved"]["chipset"]["slug"] == chipset
+    # the board's documented VT-d is judged; the missing CPU stays the one unjudged layer
+    vtd = doc["capabilities"]["vtd"]
+    assert vtd["layers"] == {"judged": ["chipset", "board"], "unjudged": ["cpu"]}
+    assert [r["status"] for r in vtd["reasons"] if r["rule"] == "HW-VTD-BOARD"] == ["supported"]
+
+
 # -- 3. a probe from a modern host -------------------------------------------------------------
 
 
