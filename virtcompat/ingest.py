@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from virtcompat import stats
 from virtcompat.capability import CAPABILITIES, Capability, Evidence, Layer, Reason, Status
 from virtcompat.catalog import bump_version
+from virtcompat.catalogue.types import BoardSpec, ChipsetSpec, CpuSpec
 from virtcompat.engine.hostfacts import (
     BoardFacts,
     ChipsetFacts,
@@ -44,7 +45,7 @@ from virtcompat.engine.resolve import (
     resolve_board,
     resolve_cpu,
 )
-from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot, load_snapshot
+from virtcompat.engine.snapshot import Snapshot, load_snapshot
 from virtcompat.engine.verdict import bios_build, judge
 from virtcompat.models import Probe, UnverifiedHardware
 from virtcompat.probe.artefacts import Observations, parse_artefacts
@@ -175,7 +176,7 @@ def _match_chipsets(
     by_role: dict[str, set[str]] = {"host_bridge": set(), "lpc": set(), "iommu": set()}
     for pid in ids:
         for slug in snapshot.by_pci_id.get(pid, ()):
-            for cid, role in snapshot.chipsets[slug].pci_ids:
+            for cid, role, _ in snapshot.chipsets[slug].pci_ids:
                 if cid == pid and role in by_role:
                     by_role[role].add(slug)
     hb, lpc = by_role["host_bridge"], by_role["lpc"]

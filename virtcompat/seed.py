@@ -17,7 +17,6 @@ This module imports SQLAlchemy but never Flask.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,6 +31,21 @@ from sqlalchemy.orm import Session
 
 from virtcompat import microarch
 from virtcompat.catalog import bump_version, catalog_version
+from virtcompat.catalogue.types import (
+    AliasSpec,
+    BiosSpec,
+    BoardSpec,
+    ChipsetSpec,
+    Cite,
+    CpuSpec,
+    NoteSpec,
+    PciIdSpec,
+    SeedData,
+    SourceSpec,
+    SteppingSpec,
+    VendorSpec,
+    alias_key,
+)
 from virtcompat.models import (
     BiosRelease,
     Board,
@@ -59,23 +73,11 @@ from virtcompat.text import normalize_name
 __all__ = [
     "SCHEMAS",
     "SEED_FILES",
-    "AliasSpec",
-    "BiosReleaseSpec",
-    "BoardSpec",
-    "ChipsetSpec",
-    "CiteSpec",
-    "CpuSpec",
-    "IommuSpec",
     "KindCount",
-    "NoteSpec",
-    "PciIdSpec",
     "SeedData",
     "SeedError",
     "SeedProblem",
     "SeedReport",
-    "SourceSpec",
-    "SteppingSpec",
-    "VendorSpec",
     "alias_key",
     "load_seed",
     "read_seed_file",
@@ -133,165 +135,6 @@ def read_seed_file(path: str | Path) -> Any:
         return yaml.load(fh, Loader=_SeedLoader)
 
 
-# --------------------------------------------------------------------------- specs
-
-
-@dataclass(frozen=True, slots=True)
-class CiteSpec:
-    source: str
-    confidence: str
-    field: str | None = None
-    claim: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NoteSpec:
-    slug: str
-    kind: str
-    severity: str
-    text: str
-    sources: tuple[CiteSpec, ...]
-    capability: str | None = None
-    min_bios_version: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceSpec:
-    slug: str
-    title: str
-    kind: str
-    url: str | None = None
-    document_id: str | None = None
-    published: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VendorSpec:
-    slug: str
-    name: str
-    aliases: tuple[str, ...]
-    sources: tuple[CiteSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IommuSpec:
-    support: str
-    kind: str
-    location: str
-
-
-@dataclass(frozen=True, slots=True)
-class PciIdSpec:
-    id: str
-    role: str
-    label: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChipsetSpec:
-    slug: str
-    vendor: str
-    name: str
-    family: str | None
-    iommu: IommuSpec
-    pci_ids: tuple[PciIdSpec, ...]
-    sources: tuple[CiteSpec, ...]
-    notes: tuple[NoteSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SteppingSpec:
-    name: str
-    vtx: str
-    cpuid_stepping: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CpuSpec:
-    slug: str
-    vendor: str
-    brand: str
-    family: int | None
-    model: int | None
-    microarchitecture: str | None
-    vtx: str
-    vtd: str
-    slat: str
-    slat_kind: str
-    iommu_in_cpu: bool
-    steppings: tuple[SteppingSpec, ...]
-    sources: tuple[CiteSpec, ...]
-    notes: tuple[NoteSpec, ...]
-    processor_number: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AliasSpec:
-    kind: str
-    name: str
-    vendor: str | None = None
-
-    @property
-    def normalized(self) -> str:
-        """``BoardAlias.normalized``: vendor and name folded together, as the API stores it."""
-        return alias_key(self.vendor, self.name)
-
-
-def alias_key(vendor: str | None, name: str) -> str:
-    """The comparison key of a DMI alias: ``normalize_name("<vendor> <name>")``."""
-    return normalize_name(f"{vendor or ''} {name}")
-
-
-@dataclass(frozen=True, slots=True)
-class BiosReleaseSpec:
-    version: str
-    released: dt.date | None
-    vtx_option: str
-    vtd_option: str
-    vtd_works: str
-    sources: tuple[CiteSpec, ...]
-    notes: tuple[NoteSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class BoardSpec:
-    slug: str
-    vendor: str
-    model: str
-    chipset: str | None
-    vtd_status: str
-    aliases: tuple[AliasSpec, ...]
-    bios_releases: tuple[BiosReleaseSpec, ...]
-    sources: tuple[CiteSpec, ...]
-    notes: tuple[NoteSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SeedData:
-    """A validated seed directory: every slug unique, every reference resolvable."""
-
-    sources: tuple[SourceSpec, ...]
-    vendors: tuple[VendorSpec, ...]
-    chipsets: tuple[ChipsetSpec, ...]
-    cpus: tuple[CpuSpec, ...]
-    boards: tuple[BoardSpec, ...]
-
-    def iter_notes(self) -> Iterator[tuple[str, NoteSpec]]:
-        """Every note with a readable path of its subject ("boards.yaml:intel-dq45cb")."""
-        for c in self.chipsets:
-            for n in c.notes:
-                yield f"chipsets.yaml:{c.slug}", n
-        for cpu in self.cpus:
-            for n in cpu.notes:
-                yield f"cpus.yaml:{cpu.slug}", n
-        for b in self.boards:
-            for n in b.notes:
-                yield f"boards.yaml:{b.slug}", n
-            for r in b.bios_releases:
-                for n in r.notes:
-                    yield f"boards.yaml:{b.slug}:bios {r.version}", n
-
-
 # --------------------------------------------------------------------------- schemas
 
 
@@ -333,8 +176,16 @@ class CiteSchema(_StrictSchema):
     claim = _text(4000, required=False)
 
     @post_load
-    def _make(self, data: dict[str, Any], **_: Any) -> CiteSpec:
-        return CiteSpec(**data)
+    def _make(self, data: dict[str, Any], **_: Any) -> Cite:
+        # the loader resolves the source by slug; its title and URL live in sources.yaml
+        return Cite(
+            source_slug=data["source"],
+            title="",
+            url=None,
+            confidence=data["confidence"],
+            field=data["field"],
+            claim=data["claim"],
+        )
 
 
 def _cites() -> fields.List[Any]:
@@ -356,7 +207,16 @@ class NoteSchema(_StrictSchema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> NoteSpec:
-        return NoteSpec(**{**data, "sources": tuple(data["sources"])})
+        return NoteSpec(
+            id=0,
+            slug=data["slug"],
+            kind=data["kind"],
+            severity=data["severity"],
+            capability=data["capability"],
+            text=data["text"],
+            min_bios_version=data["min_bios_version"],
+            cites=tuple(data["sources"]),
+        )
 
 
 def _notes() -> fields.List[Any]:
@@ -390,7 +250,7 @@ class VendorSchema(_StrictSchema):
             slug=data["slug"],
             name=data["name"],
             aliases=tuple(data["aliases"]),
-            sources=tuple(data["sources"]),
+            cites=tuple(data["sources"]),
         )
 
 
@@ -398,10 +258,6 @@ class IommuSchema(_StrictSchema):
     support = _choice(_values(IommuSupport))
     kind = _choice(_values(IommuKind))
     location = _choice(_values(IommuLocation))
-
-    @post_load
-    def _make(self, data: dict[str, Any], **_: Any) -> IommuSpec:
-        return IommuSpec(**data)
 
 
 class PciIdSchema(_StrictSchema):
@@ -426,13 +282,19 @@ class ChipsetSchema(_StrictSchema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> ChipsetSpec:
+        iommu = data["iommu"]
         return ChipsetSpec(
-            **{
-                **data,
-                "pci_ids": tuple(data["pci_ids"]),
-                "sources": tuple(data["sources"]),
-                "notes": tuple(data["notes"]),
-            }
+            id=0,
+            slug=data["slug"],
+            name=data["name"],
+            vendor=data["vendor"],
+            iommu_support=iommu["support"],
+            iommu_kind=iommu["kind"],
+            iommu_location=iommu["location"],
+            pci_ids=tuple(data["pci_ids"]),
+            cites=tuple(data["sources"]),
+            notes=tuple(data["notes"]),
+            family=data["family"],
         )
 
 
@@ -467,13 +329,25 @@ class CpuSchema(_StrictSchema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> CpuSpec:
+        # The seed's "microarchitecture" is the code name as sources write it ("Penryn
+        # (Yorkfield)"); the loader derives the microarchitecture slug from it.
         return CpuSpec(
-            **{
-                **data,
-                "steppings": tuple(data["steppings"]),
-                "sources": tuple(data["sources"]),
-                "notes": tuple(data["notes"]),
-            }
+            id=0,
+            slug=data["slug"],
+            brand=data["brand"],
+            vendor=data["vendor"],
+            family=data["family"],
+            model=data["model"],
+            vtx=data["vtx"],
+            vtd=data["vtd"],
+            slat=data["slat"],
+            slat_kind=data["slat_kind"],
+            iommu_in_cpu=data["iommu_in_cpu"],
+            steppings=tuple(data["steppings"]),
+            cites=tuple(data["sources"]),
+            notes=tuple(data["notes"]),
+            processor_number=data["processor_number"],
+            code_name=data["microarchitecture"],
         )
 
 
@@ -497,9 +371,16 @@ class BiosReleaseSchema(_StrictSchema):
     notes = _notes()
 
     @post_load
-    def _make(self, data: dict[str, Any], **_: Any) -> BiosReleaseSpec:
-        return BiosReleaseSpec(
-            **{**data, "sources": tuple(data["sources"]), "notes": tuple(data["notes"])}
+    def _make(self, data: dict[str, Any], **_: Any) -> BiosSpec:
+        return BiosSpec(
+            id=0,
+            version=data["version"],
+            vtx_option=data["vtx_option"],
+            vtd_option=data["vtd_option"],
+            vtd_works=data["vtd_works"],
+            cites=tuple(data["sources"]),
+            notes=tuple(data["notes"]),
+            released=data["released"],
         )
 
 
@@ -516,14 +397,19 @@ class BoardSchema(_StrictSchema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> BoardSpec:
+        aliases: tuple[AliasSpec, ...] = tuple(data["aliases"])
         return BoardSpec(
-            **{
-                **data,
-                "aliases": tuple(data["aliases"]),
-                "bios_releases": tuple(data["bios_releases"]),
-                "sources": tuple(data["sources"]),
-                "notes": tuple(data["notes"]),
-            }
+            id=0,
+            slug=data["slug"],
+            model=data["model"],
+            vendor=data["vendor"],
+            chipset_slug=data["chipset"],
+            vtd_status=data["vtd_status"],
+            alias_names=tuple(a.normalized for a in aliases),
+            bios=tuple(data["bios_releases"]),
+            cites=tuple(data["sources"]),
+            notes=tuple(data["notes"]),
+            aliases=aliases,
         )
 
 
@@ -642,11 +528,11 @@ class _Checker:
                 self.add(file, entry, "", f"duplicate {what} {key!r}")
             seen.add(key)
 
-    def cites(self, file: str, entry: str, path: str, cites: Sequence[CiteSpec]) -> None:
+    def cites(self, file: str, entry: str, path: str, cites: Sequence[Cite]) -> None:
         for i, cite in enumerate(cites):
-            self.cited_sources.add(cite.source)
-            if cite.source not in self.source_slugs:
-                self.add(file, entry, f"{path}[{i}].source", f"unknown source {cite.source!r}")
+            self.cited_sources.add(cite.source_slug)
+            if cite.source_slug not in self.source_slugs:
+                self.add(file, entry, f"{path}[{i}].source", f"unknown source {cite.source_slug!r}")
 
     def notes(self, file: str, entry: str, path: str, notes: Sequence[NoteSpec]) -> None:
         for i, note in enumerate(notes):
@@ -665,7 +551,7 @@ class _Checker:
                     f"{where}.min_bios_version",
                     "min_bios_version is only meaningful on a requirement note",
                 )
-            self.cites(file, entry, f"{where}.sources", note.sources)
+            self.cites(file, entry, f"{where}.sources", note.cites)
 
 
 def validate_seed_dir(path: str | Path) -> SeedData:
@@ -689,7 +575,7 @@ def validate_seed_dir(path: str | Path) -> SeedData:
     check.unique("vendors.yaml", [(v.slug, v.slug) for v in vendors], "slug")
     check.unique("vendors.yaml", [(v.slug, v.name) for v in vendors], "name")
     for v in vendors:
-        check.cites("vendors.yaml", v.slug, "sources", v.sources)
+        check.cites("vendors.yaml", v.slug, "sources", v.cites)
 
     f = "chipsets.yaml"
     check.unique(f, [(c.slug, c.slug) for c in chipsets], "slug")
@@ -698,7 +584,7 @@ def validate_seed_dir(path: str | Path) -> SeedData:
         if c.vendor not in vendor_slugs:
             check.add(f, c.slug, "vendor", f"unknown vendor {c.vendor!r}")
         check.unique(f, [(c.slug, (p.id, p.role)) for p in c.pci_ids], "pci id (id, role)")
-        check.cites(f, c.slug, "sources", c.sources)
+        check.cites(f, c.slug, "sources", c.cites)
         check.notes(f, c.slug, "notes", c.notes)
 
     f = "cpus.yaml"
@@ -708,7 +594,7 @@ def validate_seed_dir(path: str | Path) -> SeedData:
         if cpu.vendor not in vendor_slugs:
             check.add(f, cpu.slug, "vendor", f"unknown vendor {cpu.vendor!r}")
         check.unique(f, [(cpu.slug, s.name) for s in cpu.steppings], "stepping")
-        check.cites(f, cpu.slug, "sources", cpu.sources)
+        check.cites(f, cpu.slug, "sources", cpu.cites)
         check.notes(f, cpu.slug, "notes", cpu.notes)
 
     f = "boards.yaml"
@@ -717,17 +603,17 @@ def validate_seed_dir(path: str | Path) -> SeedData:
     for b in boards:
         if b.vendor not in vendor_slugs:
             check.add(f, b.slug, "vendor", f"unknown vendor {b.vendor!r}")
-        if b.chipset is not None and b.chipset not in chipset_slugs:
-            check.add(f, b.slug, "chipset", f"unknown chipset {b.chipset!r}")
+        if b.chipset_slug is not None and b.chipset_slug not in chipset_slugs:
+            check.add(f, b.slug, "chipset", f"unknown chipset {b.chipset_slug!r}")
         for i, a in enumerate(b.aliases):
             if not normalize_name(a.name):
                 check.add(f, b.slug, f"aliases[{i}].name", "normalizes to an empty string")
         check.unique(f, [(b.slug, (a.kind, a.normalized)) for a in b.aliases], "alias")
-        check.unique(f, [(b.slug, r.version) for r in b.bios_releases], "BIOS version")
-        check.cites(f, b.slug, "sources", b.sources)
+        check.unique(f, [(b.slug, r.version) for r in b.bios], "BIOS version")
+        check.cites(f, b.slug, "sources", b.cites)
         check.notes(f, b.slug, "notes", b.notes)
-        for i, r in enumerate(b.bios_releases):
-            check.cites(f, b.slug, f"bios_releases[{i}].sources", r.sources)
+        for i, r in enumerate(b.bios):
+            check.cites(f, b.slug, f"bios_releases[{i}].sources", r.cites)
             check.notes(f, b.slug, f"bios_releases[{i}].notes", r.notes)
 
     for s in sources:
@@ -830,7 +716,7 @@ class _Loader:
         self.notes: dict[str, Note] = {}
         self.seed_source_slugs: set[str] = set()
         # (subject kind, subject id) -> desired citations, filled while rows are upserted
-        self.wanted_cites: list[tuple[_Subject, Sequence[CiteSpec]]] = []
+        self.wanted_cites: list[tuple[_Subject, Sequence[Cite]]] = []
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         c = self.report.counts[kind]
@@ -898,7 +784,7 @@ class _Loader:
             )
         s.flush()
         for v in data.vendors:
-            self.wanted_cites.append((("vendor", self.vendors[v.slug].id), v.sources))
+            self.wanted_cites.append((("vendor", self.vendors[v.slug].id), v.cites))
 
         for c in data.chipsets:
             self.load_chipset(c)
@@ -911,22 +797,22 @@ class _Loader:
 
         for c in data.chipsets:
             self.load_notes("chipset", self.chipsets[c.slug].id, c.notes)
-            self.wanted_cites.append((("chipset", self.chipsets[c.slug].id), c.sources))
+            self.wanted_cites.append((("chipset", self.chipsets[c.slug].id), c.cites))
         for cpu in data.cpus:
             self.load_notes("cpu", self.cpus[cpu.slug].id, cpu.notes)
-            self.wanted_cites.append((("cpu", self.cpus[cpu.slug].id), cpu.sources))
+            self.wanted_cites.append((("cpu", self.cpus[cpu.slug].id), cpu.cites))
         for b in data.boards:
             board = self.boards[b.slug]
             self.load_notes("board", board.id, b.notes)
-            self.wanted_cites.append((("board", board.id), b.sources))
+            self.wanted_cites.append((("board", board.id), b.cites))
             releases = {r.version: r for r in board.bios_releases}
-            for r in b.bios_releases:
+            for r in b.bios:
                 rid = releases[r.version].id
                 self.load_notes("bios_release", rid, r.notes)
-                self.wanted_cites.append((("bios_release", rid), r.sources))
+                self.wanted_cites.append((("bios_release", rid), r.cites))
         s.flush()
         for n in self.all_notes(data):
-            self.wanted_cites.append((("note", self.notes[n.slug].id), n.sources))
+            self.wanted_cites.append((("note", self.notes[n.slug].id), n.cites))
 
         self.load_citations()
         s.flush()
@@ -946,9 +832,9 @@ class _Loader:
                 "vendor_id": self.vendors[c.vendor].id,
                 "name": c.name,
                 "family": c.family,
-                "iommu_support": IommuSupport(c.iommu.support),
-                "iommu_kind": IommuKind(c.iommu.kind),
-                "iommu_location": IommuLocation(c.iommu.location),
+                "iommu_support": IommuSupport(c.iommu_support),
+                "iommu_kind": IommuKind(c.iommu_kind),
+                "iommu_location": IommuLocation(c.iommu_location),
             },
         )
         have = {(p.pci_id, p.role.value): p for p in chipset.pci_ids} if chipset.id else {}
@@ -969,7 +855,7 @@ class _Loader:
                 "brand": c.brand,
                 "family": c.family,
                 "model": c.model,
-                "microarchitecture": c.microarchitecture,
+                "microarchitecture": c.code_name,
                 **_cpu_identity(c),
                 "vtx": Tri(c.vtx),
                 "vtd": Tri(c.vtd),
@@ -994,7 +880,9 @@ class _Loader:
             Board,
             {
                 "vendor_id": self.vendors[b.vendor].id,
-                "chipset_id": self.chipsets[b.chipset].id if b.chipset is not None else None,
+                "chipset_id": self.chipsets[b.chipset_slug].id
+                if b.chipset_slug is not None
+                else None,
                 "model": b.model,
                 "vtd_status": b.vtd_status,
             },
@@ -1009,7 +897,7 @@ class _Loader:
                     BoardAlias(kind=a.kind, vendor=a.vendor, name=a.name, normalized=key)
                 )
         releases = {r.version: r for r in board.bios_releases} if board.id else {}
-        for r in b.bios_releases:
+        for r in b.bios:
             values = {
                 "released": r.released,
                 "vtx_option": Tri(r.vtx_option),
@@ -1043,7 +931,7 @@ class _Loader:
         for subject, cites in self.wanted_cites:
             kind, subject_id = subject
             wanted: list[_CiteKey] = [
-                (self.sources[c.source].id, Confidence(c.confidence).value, c.field, c.claim)
+                (self.sources[c.source_slug].id, Confidence(c.confidence).value, c.field, c.claim)
                 for c in cites
             ]
             # Importers cite their own sources on seed rows; those are not the seed's to drop.
@@ -1081,7 +969,7 @@ def _cpu_identity(c: CpuSpec) -> dict[str, object]:
     if number is None:
         last = c.brand.split()[-1]
         number = last if any(ch.isdigit() for ch in last) else None
-    code_name = c.microarchitecture
+    code_name = c.code_name
     ma = microarch.from_cpuid(c.vendor, c.family, c.model)
     if ma is None and code_name:
         m = _PAREN.match(code_name)

@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from virtcompat.catalogue.importers import ark
-from virtcompat.engine.snapshot import CpuSpec, Snapshot, load_snapshot
+from virtcompat.catalogue.types import CpuSpec
+from virtcompat.engine.snapshot import Snapshot, load_snapshot
 from virtcompat.text import normalize_name, processor_number_key
 
 SOURCES = Path(__file__).resolve().parents[2] / "seed" / "sources"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from virtcompat.capability import Capability, Confidence, Evidence, Layer, Reason, Status, assess
+from virtcompat.catalogue.types import Cite, CpuSpec
 from virtcompat.engine.confidence import require
 from virtcompat.engine.hostfacts import (
     ChipsetFacts,
@@ -14,7 +15,6 @@ from virtcompat.engine.hostfacts import (
     HypervisorFacts,
     KernelFacts,
 )
-from virtcompat.engine.snapshot import Cite, CpuSpec
 from virtcompat.engine.verdict import judge
 
 S, L, C = Status, Layer, Confidence

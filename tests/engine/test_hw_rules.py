@@ -13,6 +13,16 @@ from dataclasses import replace
 import pytest
 
 from virtcompat.capability import Capability, Confidence
+from virtcompat.catalogue.types import (
+    BiosSpec,
+    BoardSpec,
+    ChipsetSpec,
+    Cite,
+    CpuSpec,
+    NoteSpec,
+    PciIdSpec,
+    SteppingSpec,
+)
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import (
     BoardFacts,
@@ -26,16 +36,7 @@ from virtcompat.engine.hostfacts import (
     XenFacts,
 )
 from virtcompat.engine.passthrough import PT_DEVICE
-from virtcompat.engine.snapshot import (
-    BiosSpec,
-    BoardSpec,
-    ChipsetSpec,
-    Cite,
-    CpuSpec,
-    EvidenceTally,
-    NoteSpec,
-    SteppingSpec,
-)
+from virtcompat.engine.snapshot import EvidenceTally
 from virtcompat.engine.verdict import bios_at_least, bios_build, judge
 from virtcompat.engine.verdict import irqremap as IRQ
 from virtcompat.engine.verdict import kvm as KV
@@ -50,7 +51,7 @@ def chipset(
     location: str = "mch",
     kind: str = "vt-d",
     notes: tuple[NoteSpec, ...] = (),
-    pci: tuple[tuple[str, str], ...] = (("8086:2e10", "host_bridge"),),
+    pci: tuple[PciIdSpec, ...] = (PciIdSpec("8086:2e10", "host_bridge"),),
 ) -> ChipsetSpec:
     return ChipsetSpec(
         1, f"intel-{name.lower()}", name, "intel", support, kind, location, pci, CITE, notes

@@ -12,10 +12,10 @@ from dataclasses import replace
 import pytest
 
 from virtcompat.capability import Confidence, Status
+from virtcompat.catalogue.types import Cite, CpuSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import BoardFacts, ChipsetFacts, CpuFacts, HostFacts
 from virtcompat.engine.infer import infer_slat, infer_vtd, infer_vtx, iommu_in_cpu
-from virtcompat.engine.snapshot import Cite, CpuSpec
 from virtcompat.engine.verdict import judge
 
 LIST = (Cite("intel-codenames", "Intel code-name lists", None, "high", "code_name", None),)

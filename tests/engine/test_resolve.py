@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from virtcompat.catalogue.types import BoardSpec, ChipsetSpec, CpuSpec
 from virtcompat.engine.hostfacts import Unresolved
 from virtcompat.engine.resolve import (
     ResolveError,
@@ -18,7 +19,7 @@ from virtcompat.engine.resolve import (
     generation,
     resolve_cpu,
 )
-from virtcompat.engine.snapshot import BoardSpec, ChipsetSpec, CpuSpec, Snapshot
+from virtcompat.engine.snapshot import Snapshot
 
 
 def _cpu(

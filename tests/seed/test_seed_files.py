@@ -51,14 +51,14 @@ def test_every_fact_has_a_source(data: SeedData) -> None:
         *(("boards", b) for b in data.boards),
     ]
     for kind, row in rows:
-        if not row.sources:
+        if not row.cites:
             unsourced.append(f"{kind}:{row.slug}")
     for b in data.boards:
-        for r in b.bios_releases:
-            if not r.sources:
+        for r in b.bios:
+            if not r.cites:
                 unsourced.append(f"boards:{b.slug}:bios {r.version}")
     for where, note in data.iter_notes():
-        if not note.sources:
+        if not note.cites:
             unsourced.append(f"{where}:note {note.slug}")
     assert unsourced == []
 
@@ -68,12 +68,12 @@ def test_every_citation_names_a_known_source(data: SeedData) -> None:
     cited: set[str] = set()
     rows: list[Any] = [*data.vendors, *data.chipsets, *data.cpus, *data.boards]
     for row in rows:
-        cited.update(c.source for c in row.sources)
+        cited.update(c.source_slug for c in row.cites)
     for b in data.boards:
-        for r in b.bios_releases:
-            cited.update(c.source for c in r.sources)
+        for r in b.bios:
+            cited.update(c.source_slug for c in r.cites)
     for _, note in data.iter_notes():
-        cited.update(c.source for c in note.sources)
+        cited.update(c.source_slug for c in note.cites)
     assert cited <= known
     assert known <= cited  # no orphan source entries
 
@@ -126,10 +126,10 @@ def test_every_boards_csv_row_is_in_the_seed(data: SeedData) -> None:
 
 def test_dq43ap_trap_note_cites_datasheet_and_seed_blog(data: SeedData) -> None:
     board = next(b for b in data.boards if b.slug == "intel-dq43ap")
-    assert board.chipset == "intel-q43"
+    assert board.chipset_slug == "intel-q43"
     trap = next(n for n in board.notes if n.kind == "trap")
     assert (trap.capability, trap.severity) == ("vtd", "error")
-    cites = {(c.source, c.confidence) for c in trap.sources}
+    cites = {(c.source_slug, c.confidence) for c in trap.cites}
     assert ("intel-4-series-datasheet-319970", "high") in cites
     assert ("seed-blog-2009", "low") in cites
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from virtcompat.capability import CAPABILITIES, Confidence
+from virtcompat.catalogue.types import CpuSpec
 from virtcompat.engine.resolve import ResolveError, catalog_facts
-from virtcompat.engine.snapshot import CpuSpec, Snapshot
+from virtcompat.engine.snapshot import Snapshot
 from virtcompat.engine.verdict import judge
 from virtcompat.rules.registry import rules_version
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from virtcompat.capability import Evidence
-from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, EvidenceTally
+from virtcompat.catalogue.types import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec
+from virtcompat.engine.snapshot import EvidenceTally
 
 
 @dataclass(frozen=True, slots=True)

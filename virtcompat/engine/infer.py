@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from virtcompat import microarch
 from virtcompat.capability import Confidence, Evidence
+from virtcompat.catalogue.types import CpuSpec
 from virtcompat.engine import rules as R
-from virtcompat.engine.snapshot import CpuSpec
 from virtcompat.microarch import Microarch
 from virtcompat.rules.registry import Rule
 from virtcompat.text import normalize_name

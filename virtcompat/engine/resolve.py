@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from virtcompat.catalogue.types import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec
 from virtcompat.engine.hostfacts import (
     BoardFacts,
     ChipsetFacts,
@@ -29,7 +30,7 @@ from virtcompat.engine.hostfacts import (
     HostFacts,
     Unresolved,
 )
-from virtcompat.engine.snapshot import BiosSpec, BoardSpec, ChipsetSpec, CpuSpec, Snapshot
+from virtcompat.engine.snapshot import Snapshot
 from virtcompat.engine.verdict import bios_build
 from virtcompat.text import is_decimal, normalize_name, parse_id
 
@@ -434,7 +435,7 @@ def narrow_by_pci(
         return candidates
     for role in ("lpc", "iommu"):
         picked = tuple(
-            c for c in candidates if any(pid in ids and r == role for pid, r in c.pci_ids)
+            c for c in candidates if any(pid in ids and r == role for pid, r, _ in c.pci_ids)
         )
         if picked and len(picked) < len(candidates):
             return picked

@@ -23,6 +23,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from virtcompat.capability import Evidence
 from virtcompat.catalog import catalog_state, catalog_version
+from virtcompat.catalogue.types import (
+    AliasSpec,
+    BiosSpec,
+    BoardSpec,
+    ChipsetSpec,
+    Cite,
+    CpuSpec,
+    NoteSpec,
+    PciIdSpec,
+    SteppingSpec,
+)
 from virtcompat.models import (
     Board,
     Chipset,
@@ -39,131 +50,6 @@ from virtcompat.models import (
     Vendor,
 )
 from virtcompat.text import normalize_name, processor_number_key
-
-
-@dataclass(frozen=True, slots=True)
-class Cite:
-    source_slug: str
-    title: str
-    url: str | None
-    confidence: str
-    field: str | None
-    claim: str | None
-    document_id: str | None = None
-
-    def evidence(self, kind: str, row_id: str | int | None) -> Evidence:
-        label = self.title
-        if self.document_id and self.document_id not in label:
-            label = f"{label} [{self.document_id}]"
-        if self.url:
-            label = f"{label} <{self.url}>"
-        return Evidence(
-            kind=kind,
-            id=row_id,
-            source=f"{label} (confidence {self.confidence})",
-            confidence=self.confidence,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class NoteSpec:
-    id: int
-    slug: str
-    kind: str
-    severity: str
-    capability: str | None
-    text: str
-    min_bios_version: str | None
-    cites: tuple[Cite, ...]
-
-    def evidence(self) -> tuple[Evidence, ...]:
-        if not self.cites:
-            return (Evidence(kind="note", id=self.slug, source=None),)
-        return tuple(c.evidence("note", self.slug) for c in self.cites)
-
-
-@dataclass(frozen=True, slots=True)
-class ChipsetSpec:
-    id: int
-    slug: str
-    name: str
-    vendor: str
-    iommu_support: str
-    iommu_kind: str
-    iommu_location: str
-    pci_ids: tuple[tuple[str, str], ...]  # (pci id, role)
-    cites: tuple[Cite, ...]
-    notes: tuple[NoteSpec, ...]
-
-    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
-        return _cite_evidence(self.cites, f"chipset:{self.slug}", fields)
-
-
-@dataclass(frozen=True, slots=True)
-class SteppingSpec:
-    name: str
-    cpuid_stepping: int | None
-    vtx: str
-
-
-@dataclass(frozen=True, slots=True)
-class CpuSpec:
-    id: int
-    slug: str
-    brand: str
-    vendor: str
-    family: int | None
-    model: int | None
-    vtx: str
-    vtd: str
-    slat: str
-    slat_kind: str
-    iommu_in_cpu: bool
-    steppings: tuple[SteppingSpec, ...]
-    cites: tuple[Cite, ...]
-    notes: tuple[NoteSpec, ...]
-    # Identity (virtcompat.microarch): ``microarch`` is its slug, ``isa`` "x86" or "ia64".
-    processor_number: str | None = None
-    code_name: str | None = None
-    microarch: str | None = None
-    stepping: int | None = None
-    launch_year: int | None = None
-    launch_quarter: str | None = None  # "Q1'22"
-    segment: str | None = None
-    socket: str | None = None
-    isa: str = "x86"
-    curated: bool = True
-
-    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
-        return _cite_evidence(self.cites, f"cpu:{self.slug}", fields)
-
-
-@dataclass(frozen=True, slots=True)
-class BiosSpec:
-    id: int
-    version: str
-    vtx_option: str
-    vtd_option: str
-    vtd_works: str
-    cites: tuple[Cite, ...]
-    notes: tuple[NoteSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class BoardSpec:
-    id: int
-    slug: str
-    model: str
-    vendor: str
-    chipset_slug: str | None
-    vtd_status: str
-    alias_names: tuple[str, ...]
-    bios: tuple[BiosSpec, ...]
-    cites: tuple[Cite, ...]
-    notes: tuple[NoteSpec, ...]
-
-    def evidence(self, fields: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
-        return _cite_evidence(self.cites, f"board:{self.slug}", fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,18 +92,6 @@ class ReportTally:
             id=f"report:{board_slug}:{self.bios_version or '*'}:{self.capability}",
             source=f"{self.source_title}: {'; '.join(parts)} {links}".strip(),
         )
-
-
-def _cite_evidence(
-    cites: tuple[Cite, ...], row: str, fields: tuple[str, ...]
-) -> tuple[Evidence, ...]:
-    """Citations that support ``fields`` (or the row as a whole); never an empty tuple."""
-    chosen = [c for c in cites if c.field is None or not fields or c.field in fields]
-    if not chosen:
-        chosen = list(cites)
-    if not chosen:
-        return (Evidence(kind="spec", id=row, source=None),)
-    return tuple(c.evidence("spec", row) for c in chosen)
 
 
 @dataclass(frozen=True)
@@ -369,9 +243,10 @@ def _build_snapshot(session: Session, version: int) -> Snapshot:
             iommu_support=ch.iommu_support.value,
             iommu_kind=ch.iommu_kind.value,
             iommu_location=ch.iommu_location.value,
-            pci_ids=tuple((p.pci_id, p.role.value) for p in ch.pci_ids),
+            pci_ids=tuple(PciIdSpec(p.pci_id, p.role.value, p.label) for p in ch.pci_ids),
             cites=tuple(cites[("chipset", ch.id)]),
             notes=tuple(notes[("chipset", ch.id)]),
+            family=ch.family,
         )
         for p in ch.pci_ids:
             by_pci[p.pci_id].append(ch.slug)
@@ -447,6 +322,7 @@ def _build_snapshot(session: Session, version: int) -> Snapshot:
                 vtd_works=r.vtd_works.value,
                 cites=tuple(cites[("bios_release", r.id)]),
                 notes=tuple(notes[("bios_release", r.id)]),
+                released=r.released,
             )
             for r in b.bios_releases
         )
@@ -462,6 +338,7 @@ def _build_snapshot(session: Session, version: int) -> Snapshot:
             bios=bios,
             cites=tuple(cites[("board", b.id)]),
             notes=tuple(notes[("board", b.id)]),
+            aliases=tuple(AliasSpec(a.kind, a.name, a.vendor) for a in b.aliases),
         )
         for name in (b.model, b.slug, f"{b.vendor.name} {b.model}", *aliases):
             _add(board_names, normalize_name(name), b.slug)

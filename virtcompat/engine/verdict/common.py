@@ -8,10 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from virtcompat.capability import Capability, Confidence, Evidence, Layer, Reason, Status
+from virtcompat.catalogue.types import CpuSpec, NoteSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.infer import Inference
-from virtcompat.engine.snapshot import CpuSpec, NoteSpec
 from virtcompat.rules.registry import Rule
 
 S = Status

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from virtcompat.capability import Capability, Layer, Reason
+from virtcompat.catalogue.types import CpuSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.infer import infer_slat
-from virtcompat.engine.snapshot import CpuSpec
 from virtcompat.engine.verdict.common import (
     S,
     capability,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from virtcompat.capability import Capability, Layer, Reason, Status
+from virtcompat.catalogue.types import ChipsetSpec, CpuSpec, NoteSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.infer import infer_vtd, iommu_in_cpu
-from virtcompat.engine.snapshot import ChipsetSpec, CpuSpec, NoteSpec
 from virtcompat.engine.verdict.bios import bios_at_least
 from virtcompat.engine.verdict.common import (
     S,

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from virtcompat.capability import Capability, Layer, Reason, Status
+from virtcompat.catalogue.types import CpuSpec, SteppingSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
 from virtcompat.engine.infer import infer_vtx
-from virtcompat.engine.snapshot import CpuSpec, SteppingSpec
 from virtcompat.engine.verdict.common import (
     S,
     capability,
