@@ -32,7 +32,8 @@ def register_cli(app: Flask) -> None:
     def seed_command(seed_dir: Path, sources: bool) -> None:
         """Load or update the catalogue from seed/ and its shipped sources (idempotent)."""
         from virtcompat.catalogue import import_shipped
-        from virtcompat.seed import SeedError, load_seed
+        from virtcompat.catalogue.checks import SeedError
+        from virtcompat.catalogue.loader import load_seed
 
         session = db()
         try:

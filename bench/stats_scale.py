@@ -129,7 +129,7 @@ def drop_database(admin_url: str, name: str) -> None:
 
 
 def prepare(url: str) -> None:
-    from virtcompat.seed import load_seed
+    from virtcompat.catalogue.loader import load_seed
 
     engine = make_engine(url)
     with engine.begin() as conn:

@@ -68,7 +68,7 @@ def migrate(engine: Engine) -> None:
 
 def seed(engine: Engine) -> None:
     from virtcompat.catalogue import import_shipped
-    from virtcompat.seed import load_seed
+    from virtcompat.catalogue.loader import load_seed
 
     with Session(engine) as session:
         load_seed(session, ROOT / "seed")

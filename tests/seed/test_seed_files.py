@@ -11,14 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from virtcompat.seed import (
-    SCHEMAS,
-    SEED_FILES,
-    SeedData,
-    SeedError,
-    read_seed_file,
-    validate_seed_dir,
-)
+from virtcompat.catalogue.checks import SeedError, validate_seed_dir
+from virtcompat.catalogue.schemas import SCHEMAS, SEED_FILES, read_seed_file
+from virtcompat.catalogue.types import SeedData
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seed"

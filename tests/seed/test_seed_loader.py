@@ -13,6 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from virtcompat.catalog import catalog_version
+from virtcompat.catalogue.checks import SeedError, validate_seed_dir
+from virtcompat.catalogue.loader import load_seed
+from virtcompat.catalogue.schemas import read_seed_file
 from virtcompat.models import (
     BiosRelease,
     Board,
@@ -24,7 +27,6 @@ from virtcompat.models import (
     Source,
     Vendor,
 )
-from virtcompat.seed import SeedError, load_seed, read_seed_file, validate_seed_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seed"

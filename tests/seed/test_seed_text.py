@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from virtcompat.seed import alias_key
+from virtcompat.catalogue.types import alias_key
 from virtcompat.text import normalize_name
 
 

@@ -1,4 +1,9 @@
-"""The catalogue's bulk sources: one parser per format, one writer, one import runner.
+"""The catalogue's vocabulary and how rows get into it.
+
+``types`` is the one set of row types (seed, snapshot and verdicts share them); the
+reviewed seed is read by ``schemas`` (one entry), ``checks`` (across entries and files) and
+``loader`` (idempotent upsert); the bulk sources by ``importers`` (one parser per format),
+``store`` (one writer) and ``run`` (the import runner).
 
 Pure domain code (SQLAlchemy, no Flask). ``import_paths`` backs
 ``flask --app app catalogue import``; ``import_shipped`` loads ``seed/sources/`` for

@@ -1,9 +1,4 @@
-"""The reviewed catalogue seed: schema validation of ``seed/*.yaml`` and an idempotent loader.
-
-The seed is data that people review, so validation reports every problem at once, each
-with its file, its entry's slug and the field path, instead of stopping at the first.
-Every row, every note and every BIOS release must name at least one source: a fact
-without a source cannot be explained in a verdict.
+"""The idempotent seed loader: a validated seed directory upserted into the catalogue.
 
 The loader upserts by natural key and never deletes catalogue rows: rows dropped from the
 seed stay (they may be referenced by probes or have been added through the API); only a
@@ -29,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from virtcompat import microarch
 from virtcompat.catalog import bump_version, catalog_version
-from virtcompat.catalogue.checks import SeedError, SeedProblem, validate_seed_dir
-from virtcompat.catalogue.schemas import SCHEMAS, SEED_FILES, read_seed_file
+from virtcompat.catalogue.checks import validate_seed_dir
 from virtcompat.catalogue.types import (
     BoardSpec,
     ChipsetSpec,
@@ -38,7 +32,6 @@ from virtcompat.catalogue.types import (
     CpuSpec,
     NoteSpec,
     SeedData,
-    alias_key,
 )
 from virtcompat.models import (
     BiosRelease,
@@ -63,21 +56,8 @@ from virtcompat.models import (
     Vendor,
 )
 
-__all__ = [
-    "SCHEMAS",
-    "SEED_FILES",
-    "KindCount",
-    "SeedData",
-    "SeedError",
-    "SeedProblem",
-    "SeedReport",
-    "alias_key",
-    "load_seed",
-    "read_seed_file",
-    "validate_seed_dir",
-]
+__all__ = ["KindCount", "SeedReport", "load_seed"]
 
-# --------------------------------------------------------------------------- loading
 
 REPORT_KINDS = (
     "sources",
