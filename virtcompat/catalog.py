@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from virtcompat.models import (
     BiosRelease,
@@ -242,31 +242,28 @@ def notes_for(session: Session, model: type[Any], ids: Sequence[int]) -> dict[in
     return out
 
 
-def blockers(session: Session, obj: Any) -> list[str]:
-    """Rows that reference ``obj`` through a RESTRICT foreign key, named for a 409."""
+class Blocker(NamedTuple):
+    """Rows that keep another from being deleted (a RESTRICT foreign key), for a 409."""
+
+    label: str  # how the 409 names one of them: "board"
+    name: InstrumentedAttribute[Any]  # the column that names it: Board.slug
+    ref: InstrumentedAttribute[Any]  # its foreign key to the row being deleted: Board.chipset_id
+
+
+def blockers(session: Session, obj: Any, refs: Sequence[Blocker]) -> list[str]:
+    """Up to 20 rows per ``refs`` entry that reference ``obj``, named for a 409."""
     found: list[str] = []
-
-    def names(stmt: Select[str], label: str) -> None:
-        rows = session.scalars(stmt.limit(20)).all()
+    for label, name, ref in refs:
+        rows = session.scalars(select(name).where(ref == obj.id).limit(20)).all()
         found.extend(f"{label} {r}" for r in rows)
-
-    if isinstance(obj, Vendor):
-        names(select(Chipset.slug).where(Chipset.vendor_id == obj.id), "chipset")
-        names(select(Cpu.slug).where(Cpu.vendor_id == obj.id), "cpu")
-        names(select(Board.slug).where(Board.vendor_id == obj.id), "board")
-    elif isinstance(obj, Chipset):
-        names(select(Board.slug).where(Board.chipset_id == obj.id), "board")
-    elif isinstance(obj, Source):
-        stmt = select(Citation).where(Citation.source_id == obj.id).limit(20)
-        for c in session.scalars(stmt):
-            found.append(f"citation {c.id}")
     return found
 
 
-def delete(session: Session, obj: Any) -> None:
-    refs = blockers(session, obj)
-    if refs:
-        raise ReferencedError(refs)
+def delete(session: Session, obj: Any, refs: Sequence[Blocker] = ()) -> None:
+    """Delete ``obj`` unless a row in ``refs`` still references it (``ReferencedError``)."""
+    found = blockers(session, obj, refs)
+    if found:
+        raise ReferencedError(found)
     session.delete(obj)
     bump_version(session)
 

@@ -163,6 +163,32 @@ def test_deleting_referenced_row_is_409_naming_blockers(
     assert "intel-dq43ap" in body["detail"]
 
 
+def test_delete_is_blocked_by_each_resources_own_references(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    # A vendor is held by its chipsets, CPUs and boards; a source by every citation of it.
+    h = auth("catalog:write")
+    cite = [{"source": "acme-sheet", "confidence": "high"}]
+    for path, body in (
+        ("/api/v1/sources", {"slug": "acme-sheet", "title": "ACME sheet", "kind": "datasheet"}),
+        ("/api/v1/vendors", {"slug": "acme", "name": "ACME", "sources": cite}),
+        (
+            "/api/v1/chipsets",
+            {"slug": "acme-c1", "vendor": "acme", "name": "C1", "sources": cite},
+        ),
+    ):
+        assert client.post(path, json=body, headers=h).status_code == 201
+    vendor = assert_problem(client.delete("/api/v1/vendors/acme", headers=h), 409)
+    assert vendor["blockers"] == ["chipset acme-c1"]
+    source = assert_problem(client.delete("/api/v1/sources/acme-sheet", headers=h), 409)
+    assert len(source["blockers"]) == 2  # the vendor's citation and the chipset's
+    assert all(b.startswith("citation ") for b in source["blockers"])
+    # the blocker gone, the delete goes through
+    assert client.delete("/api/v1/chipsets/acme-c1", headers=h).status_code == 204
+    assert client.delete("/api/v1/vendors/acme", headers=h).status_code == 204
+    assert client.delete("/api/v1/sources/acme-sheet", headers=h).status_code == 204
+
+
 def test_unknown_reference_in_write_is_422(
     client: FlaskClient, auth: Callable[..., dict[str, Any]]
 ) -> None:
@@ -237,3 +263,20 @@ def test_unicode_digit_vendor_in_write_is_422(
         headers=auth("catalog:write"),
     )
     assert_problem(resp, 422)
+
+
+def test_every_catalogue_resource_serves_list_create_get_patch_delete(
+    client: FlaskClient,
+) -> None:
+    from api.catalogue.routes import RESOURCES
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert len(RESOURCES) == 6
+    for r in RESOURCES:
+        collection, item = paths[f"/api/v1{r.path}"], paths[f"/api/v1{r.path}/{{key}}"]
+        assert {"get", "post"} <= collection.keys() and {"get", "patch", "delete"} <= item.keys()
+        # reads are public; every write needs a catalog:write token and may conflict
+        assert "security" not in collection["get"] and "security" not in item["get"]
+        for op in (collection["post"], item["patch"], item["delete"]):
+            assert op["security"] == [{"bearer": []}]
+            assert {"401", "403", "409"} <= op["responses"].keys()
