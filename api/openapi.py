@@ -46,7 +46,8 @@ class ErrorResponsesPlugin(BasePlugin):
                 wanted.append(304)
             if "requestBody" in operation or method in ("post", "patch", "put"):
                 wanted.extend(_WITH_BODY)
-            if method in _WRITES and "security" in operation:
-                wanted.append(409)
+            security = operation.get("security") or []
+            if method in _WRITES and security and {} not in security:
+                wanted.append(409)  # token-only writes: catalogue conflicts, probe keys
             for status in sorted(wanted):
                 responses.setdefault(str(status), _name(status))

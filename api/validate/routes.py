@@ -232,6 +232,14 @@ class ValidateDomainConfig(MethodView):
             }
             for n in _TEXT_QUERY_ARGS_ORDER
         ],
+        # Anonymous, except a target.probe_id: that needs the probe owner's (or an admin's)
+        # token, and a probe the token may not read is a 404 like a missing one.
+        security=[{}, {"bearer": []}],
+        responses={
+            "401": {"$ref": "#/components/responses/UNAUTHORIZED"},
+            "403": {"$ref": "#/components/responses/FORBIDDEN"},
+            "404": {"$ref": "#/components/responses/NOT_FOUND"},
+        },
     )
     @blp.response(200, ValidationResultSchema)
     def post(self) -> Response:
