@@ -290,6 +290,17 @@ CASES: dict[str, tuple[Callable[[], HostFacts], Callable[[], HostFacts]]] = {
         lambda: probe(),
     ),
     R.SLAT_CPU.id: (lambda: catalog(), lambda: catalog(cpu=CpuFacts(spec=cpu(slat="yes")))),
+    R.SLAT_MASKED.id: (
+        lambda: probe(
+            cpu=CpuFacts(vendor="intel", spec=cpu(slat="yes")),
+            hypervisor=HypervisorFacts(present=True, name="VMware"),
+        ),
+        lambda: probe(
+            cpu=CpuFacts(vendor="intel", spec=cpu(slat="yes")),
+            kernel=K(kvm_params=(("ept", "Y"),)),
+            hypervisor=HypervisorFacts(present=True, name="VMware"),
+        ),
+    ),
     R.HVM.id: (lambda: catalog(cpu=CpuFacts(spec=cpu(vtx="no"))), lambda: catalog()),
     R.PT_NEEDS_IOMMU.id: (
         lambda: catalog(chipset=ChipsetFacts(candidates=(chipset("Q43", support="no"),))),
@@ -557,3 +568,56 @@ def test_missing_dev_kvm_is_advice_not_a_verdict() -> None:
     assert vtx.status.value == "supported"
     advice = [r for r in vtx.reasons if r.rule == R.KVM_DEVICE.id]
     assert advice and advice[0].advisory and advice[0].hint == {"command": "modprobe kvm_intel"}
+
+
+GUEST = HypervisorFacts(present=True, name="VMware")
+# The host's silicon as the guest names it: ARK gives the E5-2660 v3 VT-x and EPT.
+HOST_ROW = cpu("Xeon E5-2660 v3", vtx="yes", slat="yes")
+
+
+def test_guest_slat_is_not_taken_from_the_host_cpu_row() -> None:
+    caps = judge(probe(cpu=CpuFacts(vendor="intel", spec=HOST_ROW), hypervisor=GUEST))
+    assert caps["slat"].status.value == "masked"
+    assert caps["vtx"].status.value == "unknown"
+    masked = [r for r in caps["slat"].reasons if r.rule == R.SLAT_MASKED.id]
+    assert len(masked) == 1 and "VMware" in masked[0].message
+    assert masked[0].layer.value == "hypervisor"
+    # the host row is still shown, as context only
+    for cap in ("slat", "vtx"):
+        rows = [r for r in caps[cap].reasons if r.rule in (R.SLAT_CPU.id, R.VTX_CPU.id)]
+        assert rows and all(r.advisory for r in rows)
+
+
+def test_xen_pv_domain_slat_points_at_xl_info() -> None:
+    pv = HypervisorFacts(present=True, name="Xen", xen_pv_domain=True)
+    slat = judge(probe(cpu=CpuFacts(vendor="intel", spec=HOST_ROW), hypervisor=pv))["slat"]
+    assert slat.status.value == "masked"
+    masked = [r for r in slat.reasons if r.rule == R.SLAT_MASKED.id][0]
+    assert masked.hint == {"check": "xl info in dom0: 'hap' in virt_caps"}
+
+
+@pytest.mark.parametrize(
+    ("flags", "kernel", "expected"),
+    [
+        # the guest's own cpuinfo: vmx with ept exposed, vmx without ept (nested without EPT)
+        ("vmx ept hypervisor", K(), "supported"),
+        ("vmx hypervisor", K(), "masked"),
+        # the guest's own KVM: ept=Y, or an L1TF line (printed only with EPT on)
+        (None, K(kvm_params=(("ept", "Y"),)), "supported"),
+        (
+            None,
+            K(slat_log=(("kvm_intel.l1tf_ept", "L1TF CPU bug present and SMT on"),)),
+            "supported",
+        ),
+        # KVM runs in the guest (VT-x exposed) but nothing shows EPT passed through
+        (None, K(kvm_log=(("kvm.vmx_setup", "VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL"),)), "unknown"),
+    ],
+)
+def test_guest_slat_needs_the_guests_own_evidence(
+    flags: str | None, kernel: KernelFacts, expected: str
+) -> None:
+    own = frozenset(flags.split()) if flags is not None else None
+    facts = probe(
+        cpu=CpuFacts(vendor="intel", spec=HOST_ROW, flags=own), kernel=kernel, hypervisor=GUEST
+    )
+    assert judge(facts)["slat"].status.value == expected

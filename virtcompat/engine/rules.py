@@ -287,6 +287,20 @@ SLAT_CPU = _hw(
     "Intel ARK (via the intel-cpu-database copy)",
     "Wikipedia 'Intel Core 2' (EPT arrived with Nehalem)",
 )
+SLAT_MASKED = _hw(
+    "HW-SLAT-MASKED",
+    "In a guest, EPT/NPT is the hypervisor's to expose, whatever the host CPU has",
+    WARN,
+    "A guest's CPU model (smpboot, cpuinfo brand) names the host's silicon, but the guest "
+    "gets EPT/NPT only when the hypervisor exposes nested virtualization with nested paging "
+    "(KVM nested=1 with ept/npt, VMware 'Expose hardware assisted virtualization', Hyper-V "
+    "ExposeVirtualizationExtensions); off by default on every one of them. So the catalogue "
+    "row never makes SLAT supported in a guest: only the guest's own vmx/svm with ept/npt "
+    "flags, or KVM's lines or parameters inside the guest, do.",
+    _CPUFEATURES,
+    "torvalds/linux Documentation/virt/kvm/x86/running-nested-guests.rst",
+    host_setting="expose nested virtualization with EPT/NPT to this guest",
+)
 HVM = _hw(
     "HW-HVM",
     "HVM guests need VT-x / AMD-V",

@@ -498,6 +498,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("hypervisor.paravirt_boot", "Booting paravirtualized kernel on ",
           r"Booting paravirtualized kernel on (?P<name>\S.{0,63}?)\s*$", "all eras", "name"),
     _rule("xen.pv_domain", "Xen-provided physical RAM map", None, "all eras"),
+    _rule("xen.pv_domain", "Setting APIC routing to Xen PV", None,
+          "v3.x+ (arch/x86/xen/apic.c, PV domains only)"),
     _rule("xen.version", "Xen version: ", r"Xen version: (?P<version>\S{1,64})", "all eras",
           "version"),
     _rule("xen.hvm_enabled", "HVM: ", r"HVM: (?P<kind>VMX|SVM) enabled", "Xen 3.x+", "kind"),

@@ -14,6 +14,7 @@ from virtcompat.engine.verdict.common import (
     cpu_missing,
     feature,
     inferred,
+    info,
     is_ia64,
     reason,
     source_notes,
@@ -131,6 +132,52 @@ def _catalogue(f: HostFacts) -> list[Reason]:
     ]
 
 
+def _guest_not_shown(f: HostFacts, vtx: Capability) -> list[Reason]:
+    """HW-SLAT-MASKED: a guest without its own evidence of EPT/NPT.
+
+    The CPU a guest names (smpboot, cpuinfo brand) is the host's silicon; whether the guest
+    may use its EPT/NPT is the hypervisor's choice, off by default everywhere. The catalogue
+    row rides along as context, never as the verdict."""
+    kind = _kind(f)
+    name = f.hypervisor.name or "an unidentified hypervisor"
+    spec = [info(r) for r in _catalogue(f) if f.cpu.spec is not None]
+    if vtx.status == S.SUPPORTED:
+        # VT-x is exposed (the guest's own KVM said so), nested paging is a separate choice.
+        return [
+            *spec,
+            reason(
+                R.SLAT_MASKED,
+                Layer.HYPERVISOR,
+                S.UNKNOWN,
+                f"This guest ({name}) runs KVM with {feature(vendor(f))} exposed, but nothing "
+                f"in the probe shows {kind} passed through (no {kind.lower()} flag, no KVM "
+                "paging line or parameter).",
+                f.hypervisor.evidence,
+                hint={"check": "/sys/module/kvm_intel/parameters/ept or kvm_amd/parameters/npt"},
+            ),
+        ]
+    if f.hypervisor.xen_pv_domain:
+        # Xen masks vmx/svm (and with them EPT/NPT) from every PV domain, dom0 included; Xen
+        # itself may still use HAP for its HVM guests, which only xl info shows.
+        message = (
+            f"This probe ran in a Xen PV domain ({name}): Xen hides {feature(vendor(f))} and "
+            f"{kind} from PV domains, dom0 included; whether Xen itself uses {kind} (HAP) for "
+            "HVM guests shows only in xl info."
+        )
+        hint: dict[str, str] | None = {"check": "xl info in dom0: 'hap' in virt_caps"}
+    else:
+        message = (
+            f"This probe ran in a guest ({name}): the host CPU's {kind} reaches the guest only "
+            f"if {name} exposes nested virtualization with {kind}, and nothing in the probe "
+            f"(vmx/svm and {kind.lower()} flags, KVM lines inside the guest) shows it does."
+        )
+        hint = None
+    return [
+        *spec,
+        reason(R.SLAT_MASKED, Layer.HYPERVISOR, S.MASKED, message, f.hypervisor.evidence, hint),
+    ]
+
+
 def _ia64(spec: CpuSpec) -> Reason:
     """HW-VTI-CPU: second-level translation in the EPT/NPT sense is an x86 extension."""
     return reason(
@@ -169,6 +216,8 @@ def judge_slat(f: HostFacts, vtx: Capability) -> Capability:
         param = paging_param(f)
         off = [param] if param is not None and param.status == S.DISABLED else []
         return capability([_observed_flags(f), *off])
+    if f.observed and f.hypervisor.present:
+        return capability(_guest_not_shown(f, vtx))
     reasons = _catalogue(f)
     reasons += source_notes(f, "slat", combine(reasons))
     return capability(reasons)

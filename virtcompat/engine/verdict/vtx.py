@@ -266,7 +266,9 @@ def _no_flags_seen(c: VtxContext) -> list[Reason]:
 def _without_flags(c: VtxContext) -> list[Reason]:
     reasons: list[Reason] = []
     if c.spec is not None:
-        reasons.append(c.spec)
+        # In a guest the CPU row is the host's silicon: context, never the guest's verdict.
+        guest = c.f.observed and c.f.hypervisor.present
+        reasons.append(info(c.spec) if guest else c.spec)
     elif not c.f.observed:
         reasons.append(cpu_missing(c.f, "VT-x/AMD-V"))
     reasons += _setup_guidance(c)
