@@ -280,7 +280,8 @@ def _cpu_identity(
     obs: Observations,
 ) -> tuple[int | None, int | None, int | None, str | None]:
     """CPUID family/model/stepping and where they were read: cpuinfo, else the kernel log's
-    smpboot line, else dmidecode's processor signature."""
+    smpboot line, else dmidecode's processor signature, else the stepping alone from a 2.6.x
+    'CPU0: <brand> stepping NN' line (enough to pick a Core 2 stepping's VT-x)."""
     info, log, dmi = obs.cpuinfo, obs.kernel_log, obs.dmi
     if info is not None and info.family is not None:
         return info.family, info.model, info.stepping, "cpuinfo"
@@ -289,6 +290,8 @@ def _cpu_identity(
     signature = cpuid_from_signature(dmi.processor_signature) if dmi is not None else None
     if signature is not None:
         return (*signature, "DMI processor signature")
+    if log is not None and log.cpu_stepping is not None:
+        return None, None, log.cpu_stepping, "kernel log CPU0 line"
     return None, None, None, None
 
 

@@ -159,6 +159,8 @@ def test_event_specs_cover_every_code() -> None:
         ("[Mon Apr 23 20:21:52 2018] kvm: disabled by bios", "dmesg-T"),
         ("Apr 23 20:21:52 myhost kernel: kvm: disabled by bios", "journal"),
         ("Apr  3 20:21:52 myhost kernel: kvm: disabled by bios", "journal"),
+        # /var/log/kern.log: syslog's stamp, then the kernel's own
+        ("Sep 15 07:15:15 webapps kernel: [    0.438529] kvm: disabled by bios", "journal"),
         ("2018-04-23T20:21:52+0200 myhost kernel: kvm: disabled by bios", "journal"),
         ("[    1.370253] myhost kernel: kvm: disabled by bios", "journal"),
         ("[    1.370253] kernel: kvm: disabled by bios", "journal"),
@@ -334,6 +336,56 @@ def test_smpboot_cpu_line() -> None:
     )
     assert (log.cpu_family, log.cpu_model, log.cpu_stepping) == (6, 0x4E, 3)
     assert log.cpu_model_name == "Intel(R) Core(TM) i5-6300U CPU @ 2.40GHz"
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "signature"),
+    [
+        # 2.6.32 (RHEL 6): print_cpu_info() after a bare "CPU0: ", brand and stepping only
+        (
+            "CPU0: Intel(R) Xeon(R) CPU           X3440  @ 2.53GHz stepping 05",
+            "Intel(R) Xeon(R) CPU X3440 @ 2.53GHz",
+            (None, None, 5),
+        ),
+        (
+            "[    0.265595] CPU0: Dual-Core AMD Opteron(tm) Processor 2220 SE stepping 02",
+            "Dual-Core AMD Opteron(tm) Processor 2220 SE",
+            (None, None, 2),
+        ),
+        (
+            "Sep 15 07:15:15 webapps kernel: [    0.438529] CPU0: Quad-Core AMD Opteron(tm) "
+            "Processor 8347 HE stepping 03",
+            "Quad-Core AMD Opteron(tm) Processor 8347 HE",
+            (None, None, 3),
+        ),
+        # 3.x before the "smpboot: " prefix: the (fam: ...) form after a bare "CPU0: "
+        (
+            "[    0.14] CPU0: Intel(R) Core(TM) i7 CPU 920 @ 2.67GHz (fam: 06, model: 1a, "
+            "stepping: 04)",
+            "Intel(R) Core(TM) i7 CPU 920 @ 2.67GHz",
+            (6, 0x1A, 4),
+        ),
+    ],
+)
+def test_old_cpu0_line(line: str, name: str, signature: tuple[int | None, ...]) -> None:
+    log = parse_kernel_log("CPU0: Thermal monitoring enabled (TM1)\n" + line + "\n")
+    assert log.cpu_model_name == name
+    assert (log.cpu_family, log.cpu_model, log.cpu_stepping) == signature
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "CPU0: Thermal monitoring enabled (TM2)",
+        "CPU0: thread -1, cpu 0, socket 0, mpidr 80000000",  # arm
+        "CPU0: " + "x" * 500 + " stepping 05",
+        "CPU0: \x00\ufffd stepping zz",
+        "CPU0:  stepping 05",
+    ],
+)
+def test_cpu0_lines_that_name_no_cpu(line: str) -> None:
+    log = parse_kernel_log(line + "\n")
+    assert log.cpu_model_name is None and log.cpu_stepping is None
 
 
 @pytest.mark.parametrize("data", [b"", "", None, 42, b"\xff\xfe\x00garbage", ["kvm: no"]])

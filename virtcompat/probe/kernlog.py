@@ -524,6 +524,8 @@ _PREFIX_RE = re.compile(
     r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+\-]\d\d:?\d\d)?) )?"
     # the host name, or the placeholder redaction put in its place
     r"(?P<journal>(?:(?:<redacted:host(?::[0-9a-f]{8})?>|[^\s:\[\]]{1,253}) )?kernel: )?"
+    # syslog's kern.log keeps the kernel's own timestamp after "host kernel: "
+    r"(?:(?<=kernel: )\[ {0,12}\d{1,10}\.\d{1,9}\] ?)?"
 )
 
 _ACPI_TABLE_RE = re.compile(r"^ACPI: (?P<sig>[A-Za-z0-9_!$]{4}) (?:0x)?[0-9A-Fa-f]{8,16}[, ]")
@@ -532,10 +534,18 @@ _LINUX_VERSION_RE = re.compile(r"^Linux version (?P<release>[\w.+~\-]{1,64})")
 _CMDLINE_RE = re.compile(r"^(?:Kernel )?[Cc]ommand line: (?P<cmdline>.*)$")
 _DMI_RE = re.compile(r"^DMI: (?P<dmi>(?!Memory slots).{1,256})")
 # v4.x+ prints "(family: 0x6, model: 0x17, stepping: 0x6)"; v3.x "(fam: 06, model: 17,
-# stepping: 0a)", hex without the 0x.
+# stepping: 0a)", hex without the 0x, and before the "smpboot: " prefix (~v3.7) the same
+# line began with "CPU0: ".
 _SMPBOOT_RE = re.compile(
-    r"^smpboot: CPU0: (?P<name>.{1,128}?) \((?:family|fam): (?P<family>(?:0x)?[0-9a-f]{1,4}), "
-    r"model: (?P<model>(?:0x)?[0-9a-f]{1,4}), stepping: (?P<stepping>(?:0x)?[0-9a-f]{1,4})\)"
+    r"^(?:smpboot: )?CPU0: (?P<name>.{1,128}?) \((?:family|fam): "
+    r"(?P<family>(?:0x)?[0-9a-f]{1,4}), model: (?P<model>(?:0x)?[0-9a-f]{1,4}), "
+    r"stepping: (?P<stepping>(?:0x)?[0-9a-f]{1,4})\)"
+)
+# 2.6.x print_cpu_info(): "CPU0: Intel(R) Xeon(R) CPU X3440 @ 2.53GHz stepping 05" or "CPU0:
+# Quad-Core AMD Opteron(tm) Processor 2356 stepping 03": the brand string (the vendor name is
+# prepended when the brand lacks it) and the stepping in hex, no family or model.
+_OLD_CPU0_RE = re.compile(
+    r"^CPU0: (?P<name>\S.{0,127}?) stepping (?P<stepping>[0-9a-f]{1,4})\s{0,8}$"
 )
 # The OEM id of an ACPI table line: "ACPI: RSDP 000e0000 00024 (v02 VBOX  )".
 _ACPI_OEM_RE = re.compile(r"\(v\d\d (?P<oem>[^)]{1,6})")
@@ -707,7 +717,7 @@ _ALWAYS = (
     "ACPI: ",
     "ommand line: ",
     "DMI: ",
-    "smpboot: CPU0: ",
+    "CPU0: ",
     *(marker for marker, _ in _ARCH_MARKERS),
 )
 _CANDIDATE_RE = re.compile(
@@ -829,8 +839,8 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
                         boot,
                     )
                 continue
-        if smpboot is None and message.startswith("smpboot: CPU0: "):
-            smpboot = _SMPBOOT_RE.match(message)
+        if smpboot is None and message.startswith(("smpboot: CPU0: ", "CPU0: ")):
+            smpboot = _SMPBOOT_RE.match(message) or _OLD_CPU0_RE.match(message)
         for marker, arch in _ARCH_MARKERS:
             if marker in message:
                 arch_votes[arch] = arch_votes.get(arch, 0) + 1
@@ -885,9 +895,9 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
         cmdline=_redact(cmdlines[last], salt, 4096) if last in cmdlines else None,
         dmi_summary=_redact(dmi_lines[last], salt, 256) if last in dmi_lines else None,
         cpu_model_name=smp_name,
-        cpu_family=int(smpboot["family"], 16) if smpboot else None,
-        cpu_model=int(smpboot["model"], 16) if smpboot else None,
-        cpu_stepping=int(smpboot["stepping"], 16) if smpboot else None,
+        cpu_family=_hex_group(smpboot, "family"),
+        cpu_model=_hex_group(smpboot, "model"),
+        cpu_stepping=_hex_group(smpboot, "stepping"),
         arch=max(arch_votes, key=lambda k: arch_votes[k]) if arch_votes else None,
         events=tuple(events),
         event_counts=dict(sorted(collected.counts.items())),
@@ -922,6 +932,13 @@ def parse_kernel_log(data: str | bytes | object, *, salt: str | None = None) -> 
         ),
         warnings=warnings.freeze(),
     )
+
+
+def _hex_group(m: re.Match[str] | None, group: str) -> int | None:
+    """A hex field of the CPU0 line; the 2.6.x spelling has no family or model group."""
+    if m is None or group not in m.re.groupindex:
+        return None
+    return int(m[group], 16)
 
 
 def _clean_cpu_name(name: str) -> str:
