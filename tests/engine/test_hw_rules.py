@@ -621,3 +621,23 @@ def test_guest_slat_needs_the_guests_own_evidence(
         cpu=CpuFacts(vendor="intel", spec=HOST_ROW, flags=own), kernel=kernel, hypervisor=GUEST
     )
     assert judge(facts)["slat"].status.value == expected
+
+
+@pytest.mark.parametrize(
+    ("brand", "model", "expected"),
+    [
+        # Haswell-EP, an OEM SKU ARK does not list: EPT from the signature, VT-x from the Xeon class
+        ("Intel(R) Xeon(R) CPU E5-2666 v3 @ 2.90GHz", 0x3F, "supported"),
+        # Clarkdale Pentium: Westmere silicon, but the Pentium G6950 has no VT-x (ARK), so its
+        # signature alone must not claim EPT
+        ("Intel(R) Pentium(R) CPU G6950 @ 2.80GHz", 0x25, "unknown"),
+    ],
+)
+def test_logged_cpu_outside_the_catalogue_infers_ept_only_with_vtx(
+    brand: str, model: int, expected: str
+) -> None:
+    logged = CpuFacts(vendor="intel", brand=brand, family=6, model=model, stepping=2)
+    slat = judge(probe(cpu=logged))["slat"]
+    assert slat.status.value == expected
+    if expected == "supported":
+        assert [r.rule for r in slat.reasons] == [R.INFER_INTEL_EPT.id]

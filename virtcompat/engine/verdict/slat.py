@@ -6,7 +6,7 @@ from virtcompat.capability import Capability, Layer, Reason
 from virtcompat.catalogue.types import CpuSpec
 from virtcompat.engine import rules as R
 from virtcompat.engine.hostfacts import HostFacts
-from virtcompat.engine.infer import infer_slat
+from virtcompat.engine.infer import infer_slat, infer_vtx
 from virtcompat.engine.verdict.common import (
     S,
     capability,
@@ -28,6 +28,7 @@ from virtcompat.engine.verdict.kvm import (
     non_x86_slat,
     paging_param,
 )
+from virtcompat.engine.verdict.vtd import logged_cpu
 
 
 def _kind(f: HostFacts) -> str:
@@ -111,11 +112,24 @@ def _guest_hides(f: HostFacts) -> Reason:
     )
 
 
+def _logged(f: HostFacts) -> list[Reason]:
+    """HW-INFER-INTEL-EPT / -AMD-NPT for a CPU the log names but the catalogue lacks, placed by
+    its CPUID signature; only where its SKU class also has VT-x / AMD-V (a Clarkdale Pentium
+    is Nehalem-era silicon with neither)."""
+    spec = logged_cpu(f)
+    if spec is None:
+        return []
+    slat, vtx = infer_slat(spec), infer_vtx(spec)
+    if slat is None or slat.value != "yes" or vtx is None or vtx.value != "yes":
+        return []
+    return [inferred(slat, spec)]
+
+
 def _catalogue(f: HostFacts) -> list[Reason]:
     spec = f.cpu.spec
     kind = _kind(f)
     if spec is None:
-        return [cpu_missing(f, kind)]
+        return _logged(f) or [cpu_missing(f, kind)]
     status, word = tri(spec.slat)
     if status == S.UNKNOWN:
         guess = infer_slat(spec)
