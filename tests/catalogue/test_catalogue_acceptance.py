@@ -78,8 +78,8 @@ def _code_name_only() -> list[tuple[str, str, str, str]]:
 
 CODE_NAME_ONLY = _code_name_only()
 _VTX_CLASS = re.compile(
-    r"^(?:core (?:i[3579]|ultra)\b|xeon (?:e[357]\b|e \d|w\d?\b|d \d|bronze|silver|gold|"
-    r"platinum|max\b|6\d{3}))"
+    r"^(?:core (?:(?:i[3579]|ultra)\b|[3579] \d{3})|"
+    r"xeon (?:e[357]\b|e \d|w\d?\b|d \d|bronze|silver|gold|platinum|max\b|6\d{3}))"
 )
 # The code-name lists' names of microarchitectures from Nehalem on (EPT present).
 _NEHALEM_ON = re.compile(

@@ -57,7 +57,8 @@ def _at_least(arch: Microarch, slug: str) -> bool:
 
 _VENDOR_WORDS = re.compile(r"^(?:intel|amd)\s+")
 _CORE = re.compile(r"^core\b")
-_CORE_VTX = re.compile(r"^core (?:i[3579]|ultra)\b")
+# "Core 5 120U": the 2024 Core 3/5/7 branding (Raptor Lake silicon, per the code-name list).
+_CORE_VTX = re.compile(r"^core (?:(?:i[3579]|ultra)\b|[3579] \d{3})")
 # Xeon E3/E5/E7, E, W, Scalable (Bronze/Silver/Gold/Platinum, Max) and its successor Xeon 6,
 # and D: "xeon e3 1230 v2", "xeon e 2388g", "xeon w9 3495x", "xeon d 1541", "xeon 6980p".
 _XEON_VTX = re.compile(

@@ -353,7 +353,8 @@ INFER_INTEL_VTX = _hw(
     "HW-INFER-INTEL-VTX",
     "VT-x inferred from the Intel SKU class",
     ERR,
-    "Every Core i3/i5/i7/i9 and Core Ultra part, and every Xeon E3/E5/E7, E, W, Scalable "
+    "Every Core i3/i5/i7/i9, Core 3/5/7 (the 2024 branding of Raptor Lake parts) and Core "
+    "Ultra part, and every Xeon E3/E5/E7, E, W, Scalable "
     "(Bronze/Silver/Gold/Platinum/Max, and its successor Xeon 6) and D part has VT-x. "
     "Exceptions (no VT-x, per their ARK records): Atom D2500/D2550/D2700/N2600/N2800/Z2760 "
     "and Xeon Phi 72xx.",
