@@ -49,6 +49,7 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
+_VERSION: list[str] = []  # rules_version() of the registry as it is; emptied by register()
 
 
 def register(rule: Rule) -> Rule:
@@ -57,6 +58,7 @@ def register(rule: Rule) -> Rule:
     if existing is not None and existing != rule:
         raise ValueError(f"rule id {rule.id!r} registered twice with different content")
     _REGISTRY[rule.id] = rule
+    _VERSION.clear()
     return rule
 
 
@@ -79,6 +81,12 @@ def get_rule(rule_id: str) -> Rule | None:
 
 
 def rules_version() -> str:
-    """A short digest of every rule's content: changes whenever any rule changes."""
-    payload = json.dumps([r.as_dict() for r in all_rules()], sort_keys=True).encode()
-    return hashlib.sha256(payload).hexdigest()[:12]
+    """A short digest of every rule's content: changes whenever any rule changes.
+
+    Computed once per registry state: every verdict and probe carries it, and hashing the
+    whole registry cost about as much as the verdict itself."""
+    _load_all()
+    if not _VERSION:
+        payload = json.dumps([r.as_dict() for r in all_rules()], sort_keys=True).encode()
+        _VERSION.append(hashlib.sha256(payload).hexdigest()[:12])
+    return _VERSION[0]
