@@ -155,6 +155,10 @@ class _Index:
     board_by_id: dict[int, str] = field(default_factory=dict)
     chipset_compact: dict[str, tuple[str, ...]] = field(default_factory=dict)
     chipset_by_id: dict[int, str] = field(default_factory=dict)
+    # "<vendor name> " prefixes in the order _strip_vendor tries them (vendor by vendor,
+    # longest name first): the imported catalogue has dozens of vendors, too many to sort
+    # per request.
+    vendor_prefixes: tuple[str, ...] = ()
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
@@ -209,6 +213,12 @@ def _build(snapshot: Snapshot) -> _Index:
         (_compact(k), s) for k, slugs in snapshot.chipset_names.items() for s in slugs
     )
     idx.chipset_by_id = {c.id: slug for slug, c in snapshot.chipsets.items()}
+    idx.vendor_prefixes = tuple(
+        v + " "
+        for names in snapshot.vendors.values()
+        for v in sorted(names, key=len, reverse=True)
+        if v
+    )
     return idx
 
 
@@ -231,11 +241,10 @@ def _index(snapshot: Snapshot) -> _Index:
 # -- lookups ----------------------------------------------------------------------------------
 
 
-def _strip_vendor(snapshot: Snapshot, norm: str) -> str:
-    for names in snapshot.vendors.values():
-        for v in sorted(names, key=len, reverse=True):
-            if v and norm.startswith(v + " "):
-                return norm[len(v) + 1 :]
+def _strip_vendor(idx: _Index, norm: str) -> str:
+    for prefix in idx.vendor_prefixes:
+        if norm.startswith(prefix):
+            return norm[len(prefix) :]
     return norm
 
 
@@ -294,7 +303,7 @@ def resolve_board(snapshot: Snapshot, raw: str) -> BoardSpec:
     idx = _index(snapshot)
     labels = _Labels(snapshot.boards, _board_label)
     norm = normalize_name(value)
-    keys = [norm, _strip_vendor(snapshot, norm)]
+    keys = [norm, _strip_vendor(idx, norm)]
     slug = _lookup("board", raw, keys, snapshot.board_names, idx.board_compact, labels)
     if slug is None:
         wanted = parse_id(value)
@@ -335,7 +344,7 @@ def resolve_cpu(snapshot: Snapshot, raw: str) -> CpuSpec:
     labels = _Labels(snapshot.cpus, _cpu_label)
     norm = normalize_name(value)
     cleaned = clean_cpu_name(value)
-    keys = [norm, _strip_vendor(snapshot, norm), cleaned]
+    keys = [norm, _strip_vendor(idx, norm), cleaned]
     slug = _lookup("cpu", raw, keys, idx.cpu_keys, idx.cpu_compact, labels)
     if slug is None:
         slug = _by_suffix(idx, raw, cleaned.split(), labels)
@@ -415,7 +424,7 @@ def resolve_chipsets(snapshot: Snapshot, raw: str) -> tuple[tuple[ChipsetSpec, .
     idx = _index(snapshot)
     labels = _Labels(snapshot.chipsets, lambda c: f"{c.vendor} {c.name} ({c.slug})")
     norm = normalize_name(value)
-    keys = [norm, _strip_vendor(snapshot, norm)]
+    keys = [norm, _strip_vendor(idx, norm)]
     slug = _lookup("chipset", raw, keys, snapshot.chipset_names, idx.chipset_compact, labels)
     if slug is None:
         wanted = parse_id(value)
