@@ -134,8 +134,13 @@ def clip(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "\u2026"
 
 
+_PLAIN = (str, int, float, type(None))  # bool is an int
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-ready view of a parser result: sets become sorted lists, enums their values."""
+    if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         as_dict = getattr(value, "as_dict", None)
         if callable(as_dict):
@@ -144,6 +149,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, frozenset | set):
+        if all(type(v) is str for v in value):  # flags: hundreds of plain strings
+            return sorted(value)
         return sorted(jsonable(v) for v in value)
     if isinstance(value, tuple | list):
         return [jsonable(v) for v in value]
@@ -152,9 +159,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def fields_as_dict(obj: Any) -> dict[str, Any]:
-    """``as_dict`` for a dataclass: every field through :func:`jsonable`."""
-    return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+def fields_as_dict(obj: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``as_dict`` for a dataclass: every field through :func:`jsonable`, except the fields
+    ``given`` already has a JSON value for (same key order either way)."""
+    if not given:
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return {
+        f.name: given[f.name] if f.name in given else jsonable(getattr(obj, f.name))
+        for f in dataclasses.fields(obj)
+    }
 
 
 def parse_version(release: str | None) -> tuple[int, int, int] | None:

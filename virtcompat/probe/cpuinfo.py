@@ -124,10 +124,9 @@ class CpuInfo:
     def as_dict(self) -> dict[str, Any]:
         """JSON view. ``blocks`` is listed only when the blocks disagree: otherwise every block
         repeats the summary, and a 256-thread host would store 256 copies of its flags."""
-        data = fields_as_dict(self)
+        # Blocks that repeat the summary are not even converted (a flags set per thread).
+        data = fields_as_dict(self, None if self.blocks_disagree else {"blocks": []})
         data["has_slat"] = self.has_slat
-        if not self.blocks_disagree:
-            data["blocks"] = []
         return data
 
 
