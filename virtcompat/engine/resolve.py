@@ -230,12 +230,26 @@ def _index(snapshot: Snapshot) -> _Index:
     """The indexes of ``snapshot``; one slot, since requests use the newest snapshot."""
     global _current
     idx = _current
-    if idx is not None and idx.snapshot is snapshot:
+    if idx is not None and _same_catalogue(idx.snapshot, snapshot):
         return idx
     with _index_lock:
-        if _current is None or _current.snapshot is not snapshot:
+        if _current is None or not _same_catalogue(_current.snapshot, snapshot):
             _current = _build(snapshot)
         return _current
+
+
+def _same_catalogue(a: Snapshot, b: Snapshot) -> bool:
+    # A snapshot that differs only in evidence tallies shares the catalogue mappings the
+    # index is built from (engine.snapshot.load_snapshot): a probe does not rebuild it.
+    return a is b or (
+        a.cpus is b.cpus
+        and a.boards is b.boards
+        and a.chipsets is b.chipsets
+        and a.vendors is b.vendors
+        and a.cpu_names is b.cpu_names
+        and a.board_names is b.board_names
+        and a.chipset_names is b.chipset_names
+    )
 
 
 # -- lookups ----------------------------------------------------------------------------------
