@@ -490,18 +490,33 @@ def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
 
 
 def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
+    """Count the probe once under each unknown component: one multi-row upsert, rows in
+    (kind, key) order like the aggregates (concurrent probes lock them in one order)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, key, details in m.unknown:
+        # One row per (kind, key): ON CONFLICT may not touch a row twice in one statement.
+        rows.setdefault((kind, key), details)
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for kind, key, details in m.unknown:
-        stmt = (
-            insert(UnverifiedHardware)
-            .values(kind=kind, key=key, details=details, probe_count=1, first_probe_id=probe_id)
-            .on_conflict_do_update(
-                index_elements=["kind", "key"],
-                set_={"probe_count": UnverifiedHardware.probe_count + 1},
-            )
-        )
-        session.execute(stmt)
+    stmt = insert(UnverifiedHardware).values(
+        [
+            {
+                "kind": kind,
+                "key": key,
+                "details": details,
+                "probe_count": 1,
+                "first_probe_id": probe_id,
+            }
+            for (kind, key), details in sorted(rows.items(), key=lambda item: item[0])
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={"probe_count": UnverifiedHardware.probe_count + 1},
+    )
+    session.execute(stmt)
 
 
 # -- ingestion ------------------------------------------------------------------------------

@@ -264,6 +264,25 @@ def test_unknown_hardware_is_an_unverified_candidate_not_a_fact(
     assert [u["key"] for u in listed["items"]] == ["acme roadrunner 9000"]
 
 
+def test_each_unknown_component_counts_each_probe_once(
+    client: FlaskClient, probe_auth: dict[str, Any], db_session: Session
+) -> None:
+    for n in (1, 2):
+        body = dq45cb_probe()
+        body["collected_at"] = f"2026-11-26T10:00:0{n}Z"  # two distinct probes
+        body["artefacts"]["dmi"] = {"board_vendor": "Acme", "board_name": "Roadrunner 9000"}
+        body["artefacts"]["cpuinfo"] = body["artefacts"]["cpuinfo"].replace(
+            "Core(TM)2 Quad CPU    Q9550  @ 2.83GHz", "Acme(R) Coyote 7000 CPU @ 9.99GHz"
+        )
+        created = post(client, body, probe_auth)
+        assert created.status_code == 201
+        unverified = created.get_json()["matched"]["unverified"]
+        assert {u["kind"] for u in unverified} >= {"board", "cpu"}
+    rows = {(u.kind, u.key): u.probe_count for u in db_session.scalars(select(UnverifiedHardware))}
+    assert rows[("board", "acme roadrunner 9000")] == 2
+    assert [k for k in rows if k[0] == "cpu"] and all(n == 2 for n in rows.values())
+
+
 def test_reprocess_recomputes_without_double_counting(
     app: Flask, client: FlaskClient, probe_auth: dict[str, Any], db_session: Session
 ) -> None:
