@@ -186,8 +186,15 @@ class CompatBatch(MethodView):
         if csv:
             return Response(csv_rows(docs), mimetype=_CSV)
         # Each answer is already serialised in the render cache: join the bytes rather than
-        # serialising a hundred documents again.
-        return Response(b'{"results":[' + b",".join(bodies) + b"]}", mimetype="application/json")
+        # serialising a hundred documents again, in one join (a 100-item answer is ~700 KB,
+        # and every extra concatenation copied all of it again).
+        parts = [b'{"results":[']
+        for i, answer in enumerate(bodies):
+            if i:
+                parts.append(b",")
+            parts.append(answer)
+        parts.append(b"]}")
+        return Response(b"".join(parts), mimetype="application/json")
 
 
 __all__ = ["blp", "compat_service", "invalidate_snapshot", "snapshot"]
