@@ -54,6 +54,21 @@ _XL_SIMPLE_STATEMENT = re.compile(
     r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63}))"
     r"[ \t]*(?:#[^\n]*)?\n".replace("LIMIT", str(MAX_STRING_CHARS))
 )
+# The common xl list statement, whole: `key = [ "a", 'b' ]` on its line (disk, vif, ...),
+# strings only, at most 64 items, maybe a trailing comma and a comment. The same argument as
+# above: nothing in it can raise an issue, a gate or a marker. Each repetition starts at a
+# quote, so a failed match backtracks linearly before the tokenizer takes over.
+_XL_STRING_ITEM = r"(?:\"[^\"\\\n\r\0]{0,LIMIT}\"|'[^'\\\n\r\0]{0,LIMIT}')"
+_XL_SIMPLE_LIST = re.compile(
+    (
+        r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*(\[)[ \t]*"
+        r"((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?"
+        r"[ \t]*\][ \t]*(?:#[^\n]*)?\n"
+    )
+    .replace("ITEM", _XL_STRING_ITEM)
+    .replace("LIMIT", str(MAX_STRING_CHARS))
+)
+_XL_LIST_ITEM = re.compile(_XL_STRING_ITEM.replace("LIMIT", str(MAX_STRING_CHARS)))
 _STATEMENT_LINE_RE = re.compile(r"(?<!\\)(?<!\\\r)\n(?=[A-Za-z_][\w.]{0,63}[ \t]*\+?=)")
 #: Tokens error recovery may skip in one file before it stops tokenizing bad statements and
 #: scans for the next line that looks like an assignment instead: the lexer's per-token cost
@@ -791,18 +806,18 @@ class _Parser:
     # -- driver ---------------------------------------------------------------------
     def run(self) -> ParseResult:
         simple = None if self.xm else _XL_SIMPLE_STATEMENT.match
+        simple_list = _XL_SIMPLE_LIST.match
         while not self.res.truncated:
             self.key = None
             self.secret_key = False
             self._flush_side_issues()
-            if (
-                simple is not None
-                and not self.buf
-                and len(self.res.assignments) < MAX_ASSIGNMENTS
-                and (m := simple(self.lx.s, self.lx.i)) is not None
-            ):
-                self._simple_assignment(m)
-                continue
+            if simple is not None and not self.buf and len(self.res.assignments) < MAX_ASSIGNMENTS:
+                if (m := simple(self.lx.s, self.lx.i)) is not None:
+                    self._simple_assignment(m)
+                    continue
+                if (m := simple_list(self.lx.s, self.lx.i)) is not None:
+                    self._simple_list(m)
+                    continue
             tok = self.peek()
             if tok.kind is _T.EOF:
                 break
@@ -859,6 +874,28 @@ class _Parser:
             value = Scalar("string", m.group(quoted), line, m.start(quoted) - start)
         else:
             value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
+        self.res.assignments.append(
+            Assignment(m.group(1), "=", value, line, m.start(1) - start + 1)
+        )
+        lx.i = m.end()
+        lx._newline_at(lx.i)
+        lx.at_line_start = True
+        lx._eat_blank_lines()
+        self.last_kind = _T.NEWLINE
+
+    def _simple_list(self, m: re.Match[str]) -> None:
+        """What _assignment builds for a statement _XL_SIMPLE_LIST matched."""
+        lx = self.lx
+        line, start = lx.line, lx.line_start
+        items: tuple[Value, ...] = ()
+        if m.group(3) is not None:
+            # Items hold no quote of their own kind and no escape: each match is one item,
+            # its column the opening quote's.
+            items = tuple(
+                Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
+                for im in _XL_LIST_ITEM.finditer(lx.s, m.start(3), m.end(3))
+            )
+        value = ListValue(items, line, m.start(2) - start + 1)
         self.res.assignments.append(
             Assignment(m.group(1), "=", value, line, m.start(1) - start + 1)
         )
