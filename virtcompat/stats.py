@@ -446,7 +446,13 @@ def series(
 # -- reading: the summary ---------------------------------------------------------------------
 
 
-def summary(session: Session, now: dt.datetime) -> dict[str, Any]:
+def summary(
+    session: Session,
+    now: dt.datetime,
+    catalogue: Callable[[], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Probe totals and verdicts from the aggregates; the catalogue counts from
+    ``catalogue`` (a memo of ``catalogue_counts`` for the current catalogue) when given."""
     now = now.astimezone(dt.UTC)
     caps: dict[str, dict[str, int]] = {c: {} for c in CAPABILITIES}
     for cap, status, count in session.execute(
@@ -476,7 +482,7 @@ def summary(session: Session, now: dt.datetime) -> dict[str, Any]:
         )
     )
     return {
-        "catalogue": catalogue_counts(session),
+        "catalogue": catalogue() if catalogue is not None else catalogue_counts(session),
         "probes": {
             "total": total,
             "last_24h": int(last_24h or 0),

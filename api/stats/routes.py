@@ -101,7 +101,15 @@ class Summary(MethodView):
     @blp.alt_response(304, description="Not modified (If-None-Match)")
     def get(self) -> dict[str, Any]:
         """Catalogue counts by source and confidence; probe totals; verdicts across probes"""
-        return stats.summary(db(), dt.datetime.now(dt.UTC))
+        # The catalogue counts (a group-by over every citation of the imported catalogue)
+        # are memoised per catalogue version; the probe figures are read every time.
+        session = db()
+        snap = snapshot()
+        return stats.summary(
+            session,
+            dt.datetime.now(dt.UTC),
+            lambda: _cached("catalogue_counts", snap, (), lambda: stats.catalogue_counts(session)),
+        )
 
 
 # -- /probes ----------------------------------------------------------------------------------

@@ -223,3 +223,22 @@ def test_no_stats_request_reads_the_probes_table(
     assert seen, "the listener saw no SQL at all"
     probes_table = re.compile(r"\bprobes\b(?!_)", re.IGNORECASE)
     assert [s for s in seen if probes_table.search(s)] == []
+
+
+def test_summary_catalogue_counts_follow_a_catalogue_write(
+    client: FlaskClient, auth: Callable[..., dict[str, Any]]
+) -> None:
+    # The counts are memoised per catalogue version: a new board is counted at once.
+    before = client.get("/api/v1/stats/summary").get_json()["catalogue"]
+    board = {
+        "slug": "acme-x1",
+        "vendor": "intel",
+        "model": "X1",
+        "chipset": "intel-q45",
+        "sources": [{"source": "seed-blog-2009", "confidence": "low"}],
+    }
+    created = client.post("/api/v1/boards", json=board, headers=auth("catalog:write"))
+    assert created.status_code == 201, created.get_json()
+    after = client.get("/api/v1/stats/summary").get_json()["catalogue"]
+    assert after["boards"] == before["boards"] + 1
+    assert after["citations_by_confidence"]["low"] == before["citations_by_confidence"]["low"] + 1
