@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from virtcompat import stats
@@ -560,57 +559,72 @@ def ingest(
         if idempotency_key
         else "c:" + _sha256(f"{token_id}:{content_hash}".encode())
     )
-    existing = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
-    if existing is not None:
-        return _replay(existing, content_hash)
-
     artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
     raw_agent = payload.get("agent")
     agent: Mapping[str, Any] = raw_agent if isinstance(raw_agent, Mapping) else {}
     obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
     delete_token = "del_" + secrets.token_urlsafe(24)
     received = dt.datetime.now(dt.UTC)
-    probe = Probe(
-        received_at=received,
-        idempotency_key=key,
-        content_hash=content_hash,
-        token_id=token_id,
-        owner=owner,
-        delete_token_hash=_sha256(delete_token.encode()),
-        agent_name=_scrubbed(agent.get("name"), 100, salt),
-        agent_version=_scrubbed(agent.get("version"), 50, salt),
-        collected_at=_scrubbed(payload.get("collected_at"), 64, salt),
-        raw_artefacts=compress(artefacts),
-        facts=obs.as_dict(),
-        diagnosis=diagnosis_doc(obs, caps),
-        matched=m.as_dict(),
-        warnings=[*obs.warnings, *report.as_warnings()][:200],
-        rules_version=rules_version(),
-        board_id=m.board.id if m.board else None,
-        cpu_id=m.cpu.id if m.cpu else None,
-        chipset_id=m.chipsets[0].id if len(m.chipsets) == 1 else None,
-        contributions=contributions(m, caps),
-        stat_keys=_stat_keys(obs, m, received),
-    )
-    if m.board and m.bios_version:
-        spec = find_bios(m.board, m.bios_version)
-        probe.bios_release_id = spec.id if spec else None
-    try:
-        with session.begin_nested():
-            session.add(probe)
-            session.flush()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its row.
+    spec = find_bios(m.board, m.bios_version) if m.board and m.bios_version else None
+    row: dict[str, Any] = {
+        "received_at": received,
+        "idempotency_key": key,
+        "content_hash": content_hash,
+        "token_id": token_id,
+        "owner": owner,
+        "delete_token_hash": _sha256(delete_token.encode()),
+        "agent_name": _scrubbed(agent.get("name"), 100, salt),
+        "agent_version": _scrubbed(agent.get("version"), 50, salt),
+        "collected_at": _scrubbed(payload.get("collected_at"), 64, salt),
+        "raw_artefacts": compress(artefacts),
+        "facts": obs.as_dict(),
+        "diagnosis": diagnosis_doc(obs, caps),
+        "matched": m.as_dict(),
+        "warnings": [*obs.warnings, *report.as_warnings()][:200],
+        "rules_version": rules_version(),
+        "board_id": m.board.id if m.board else None,
+        "bios_release_id": spec.id if spec else None,
+        "cpu_id": m.cpu.id if m.cpu else None,
+        "chipset_id": m.chipsets[0].id if len(m.chipsets) == 1 else None,
+        "contributions": contributions(m, caps),
+        "stat_keys": _stat_keys(obs, m, received),
+    }
+    # One statement settles the race: a concurrent or earlier post with the same key makes
+    # the insert a no-op (on PostgreSQL after waiting for that transaction to end) and the
+    # winner's row is read back. Replaces a pre-insert SELECT plus a savepoint around an ORM
+    # flush (four round trips and the unit of work, for the rare retry).
+    dialect = session.get_bind().dialect.name
+    probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
+    if probe_id is None:
         winner = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
         if winner is None:
-            raise
+            raise RuntimeError("the probe insert found a conflicting key but no row")
         return _replay(winner, content_hash)
+    probe = Probe(id=probe_id, **row)
     _apply(session, probe.contributions, +1)
     stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
     _record_unverified(session, m, probe.id)
     if probe.contributions:
         bump_version(session, spec=False)  # /compat cites the new tallies
     return IngestResult(probe=probe, created=True, delete_token=delete_token)
+
+
+_PROBE_INSERTS: dict[str, Any] = {}
+
+
+def _insert_probe(dialect: str) -> Any:
+    """``INSERT INTO probes ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``, built
+    once per dialect (the row travels as parameters)."""
+    stmt = _PROBE_INSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(Probe.__table__)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Probe.__table__.c.id)
+        )
+        _PROBE_INSERTS[dialect] = stmt
+    return stmt
 
 
 def _stat_keys(obs: Observations, m: Matched, received: dt.datetime) -> list[list[str]]:
