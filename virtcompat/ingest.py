@@ -16,9 +16,9 @@ import secrets
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -618,10 +618,11 @@ def _insert_probe(dialect: str) -> Any:
     stmt = _PROBE_INSERTS.get(dialect)
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = cast(Table, Probe.__table__)
         stmt = (
-            insert(Probe.__table__)
+            insert(table)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Probe.__table__.c.id)
+            .returning(table.c.id)
         )
         _PROBE_INSERTS[dialect] = stmt
     return stmt
