@@ -10,8 +10,9 @@ machine noise hits both, and each scenario reports the median of its per-round r
 Scenarios: GET /compat (one repeated query; distinct queries), POST /compat/batch of 100
 items, POST /validate/domain-config (an xl, an xm and a libvirt config from the corpus),
 POST /probes (real corpus artefacts, a unique body and Idempotency-Key per request), and the
-stats endpoints. Each prints requests/s, p50, p99, non-2xx count and the ratio; the whole run
-goes to a JSON file under bench/results/. In-process parser throughput is measured too.
+stats endpoints. Each prints requests/s, p50, p99, non-2xx answers, socket errors and the
+ratio; the whole run goes to a JSON file under bench/results/. In-process parser throughput
+is measured too.
 
     .venv/bin/python bench/wrk.py [--seconds 5] [--rounds 3] [--db sqlite,postgresql]
                                   [--only compat,batch,...] [--no-fail]
@@ -499,7 +500,8 @@ def _scenario(
         ratios.append(got["app"].rps / got["base"].rps if got["base"].rps else 0.0)
     ratio = statistics.median(ratios)
     best = targets[ratios.index(ratio)] if ratio in ratios else targets[-1]
-    non2xx = sum(m.non_2xx + m.errors for m in targets)
+    non2xx = sum(m.non_2xx for m in targets)
+    sock_errors = sum(m.errors for m in targets)  # wrk's socket errors, not HTTP answers
     verdict = ""
     failed = False
     if s.target is not None:
@@ -511,7 +513,8 @@ def _scenario(
     first_errors = sorted(set(errors_file.read_text().splitlines())) if errors_file.exists() else []
     print(
         f"{db:10} {s.name:20} {best.rps:8.1f} req/s  p50 {best.p50_ms:7.1f} ms  "
-        f"p99 {best.p99_ms:7.1f} ms  non-2xx {non2xx:5d}  ratio {ratio:.3f} "
+        f"p99 {best.p99_ms:7.1f} ms  non-2xx {non2xx:5d}  sock-err {sock_errors:3d}  "
+        f"ratio {ratio:.3f} "
         f"(rounds {min(ratios):.3f}..{max(ratios):.3f}; baseline "
         f"{statistics.median(b.rps for b in bases):.0f} req/s)  {verdict}"
     )
