@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from virtcompat.domain.spec import DomainSpec, Pos
-from virtcompat.rules.registry import Applies, Rule, Severity, register
+from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.rules import require_host
+from virtcompat.xen.rules._base import config_rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -18,26 +19,8 @@ LIBXL_CONF = "libvirt src/libxl/libxl_conf.c, src/libxl/xen_common.c"
 ModelCheck = Callable[[DomainSpec, Ctx], None]
 
 
-def rule(
-    id_: str,
-    title: str,
-    severity: Severity,
-    explanation: str,
-    *sources: str,
-    fix: str | None = None,
-) -> Rule:
-    """Register a format-neutral domain rule (same shape as the XEN-* ones)."""
-    return register(
-        Rule(
-            id=id_,
-            title=title,
-            severity=severity,
-            applies_to=Applies.DOMAIN_CONFIG,
-            explanation=explanation,
-            hint={"fix": fix} if fix else None,
-            sources=tuple(sources),
-        )
-    )
+# Registered like the XEN-* rules (one registry, one shape); the name reads as the DSL here.
+rule = config_rule
 
 
 def emit(

@@ -38,7 +38,7 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def _rule(
+def config_rule(
     id_: str,
     title: str,
     severity: Severity,
@@ -46,6 +46,8 @@ def _rule(
     *sources: str,
     fix: str | None = None,
 ) -> Rule:
+    """Register a domain-config rule (XEN-* and the format-neutral DOM-* alike); a source may
+    be a key of the shared source list above or the citation itself."""
     return register(
         Rule(
             id=id_,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _rule
+from virtcompat.xen.rules._base import INFO, E, W, config_rule
 from virtcompat.xen.syntax import ListValue
 
-RTC_LOCALTIME = _rule(
+RTC_LOCALTIME = config_rule(
     "XEN-RTC-001",
     "localtime=1 together with rtc_timeoffset",
     W,
@@ -24,7 +24,7 @@ RTC_LOCALTIME = _rule(
 )
 
 
-RTC_NEGATIVE = _rule(
+RTC_NEGATIVE = config_rule(
     "XEN-RTC-002",
     "Negative rtc_timeoffset must be quoted in xl",
     E,
@@ -37,7 +37,7 @@ RTC_NEGATIVE = _rule(
 )
 
 
-RTC_PV = _rule(
+RTC_PV = config_rule(
     "XEN-RTC-003",
     "rtc_timeoffset on a PV guest under xm",
     W,
@@ -50,7 +50,7 @@ RTC_PV = _rule(
 )
 
 
-RTC_RANGE = _rule(
+RTC_RANGE = config_rule(
     "XEN-RTC-004",
     "rtc_timeoffset must fit in 32 bits",
     E,
@@ -60,7 +60,7 @@ RTC_RANGE = _rule(
 )
 
 
-RTC_WINDOWS = _rule(
+RTC_WINDOWS = config_rule(
     "XEN-RTC-005",
     "Windows guests want localtime=1",
     INFO,
@@ -71,7 +71,7 @@ RTC_WINDOWS = _rule(
 )
 
 
-TIME_MODE = _rule(
+TIME_MODE = config_rule(
     "XEN-TIME-001",
     "timer_mode",
     E,

@@ -9,11 +9,11 @@ from virtcompat.xen.rules._base import (
     E,
     W,
     _is_hvm_like,
-    _rule,
+    config_rule,
 )
 from virtcompat.xen.syntax import ListValue
 
-CPU_VCPUS = _rule(
+CPU_VCPUS = config_rule(
     "XEN-CPU-001",
     "vcpus and maxvcpus",
     E,
@@ -22,7 +22,7 @@ CPU_VCPUS = _rule(
 )
 
 
-CPU_PIN_LIST = _rule(
+CPU_PIN_LIST = config_rule(
     "XEN-CPU-002",
     "xm cpus list length must equal vcpus",
     E,
@@ -32,7 +32,7 @@ CPU_PIN_LIST = _rule(
 )
 
 
-CPU_SCHED = _rule(
+CPU_SCHED = config_rule(
     "XEN-CPU-003",
     "Scheduler weight and cap ranges",
     E,
@@ -43,7 +43,7 @@ CPU_SCHED = _rule(
 )
 
 
-CPU_APIC = _rule(
+CPU_APIC = config_rule(
     "XEN-CPU-004",
     "apic=0 has no effect with several vCPUs",
     INFO,
@@ -53,7 +53,7 @@ CPU_APIC = _rule(
 )
 
 
-HVM_HOST = _rule(
+HVM_HOST = config_rule(
     "XEN-HVM-001",
     "HVM guest needs host HVM support",
     E,
@@ -66,7 +66,7 @@ HVM_HOST = _rule(
 )
 
 
-HVM_DOM0_MASK = _rule(
+HVM_DOM0_MASK = config_rule(
     "XEN-HVM-002",
     "Do not judge VT-x from dom0's /proc/cpuinfo",
     INFO,
@@ -77,7 +77,7 @@ HVM_DOM0_MASK = _rule(
 )
 
 
-HAP_HOST = _rule(
+HAP_HOST = config_rule(
     "XEN-HAP-001",
     "hap=1 without EPT/NPT",
     E,
@@ -91,7 +91,7 @@ HAP_HOST = _rule(
 )
 
 
-HAP_SHADOW = _rule(
+HAP_SHADOW = config_rule(
     "XEN-HAP-002",
     "hap=0 needs shadow paging",
     INFO,
@@ -101,7 +101,7 @@ HAP_SHADOW = _rule(
 )
 
 
-NEST_REQUIREMENTS = _rule(
+NEST_REQUIREMENTS = config_rule(
     "XEN-NEST-001",
     "nestedhvm requirements",
     E,
@@ -113,7 +113,7 @@ NEST_REQUIREMENTS = _rule(
 )
 
 
-NEST_ALTP2M = _rule(
+NEST_ALTP2M = config_rule(
     "XEN-NEST-002",
     "nestedhvm with altp2m",
     E,
@@ -122,7 +122,7 @@ NEST_ALTP2M = _rule(
 )
 
 
-PAE_REQUIRED = _rule(
+PAE_REQUIRED = config_rule(
     "XEN-PAE-001",
     "pae=0",
     W,

@@ -6,10 +6,10 @@ import re
 
 from virtcompat.rules.registry import Severity
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _rule, _spec_fields
+from virtcompat.xen.rules._base import E, W, _spec_fields, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
-DISK_SPEC = _rule(
+DISK_SPEC = config_rule(
     "XEN-DISK-001",
     "Disk specification",
     E,
@@ -23,7 +23,7 @@ DISK_SPEC = _rule(
 )
 
 
-VIF_SPEC = _rule(
+VIF_SPEC = config_rule(
     "XEN-VIF-001",
     "Network interface specification",
     E,
@@ -35,7 +35,7 @@ VIF_SPEC = _rule(
 )
 
 
-DM_VERSION = _rule(
+DM_VERSION = config_rule(
     "XEN-DM-001",
     "device_model_version",
     E,

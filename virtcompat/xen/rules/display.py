@@ -5,10 +5,10 @@ DomainSpec for every format (virtcompat/domain/rules/display.py)."""
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _rule, _spec_fields
+from virtcompat.xen.rules._base import E, W, _spec_fields, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
-GFX_NOGRAPHIC = _rule(
+GFX_NOGRAPHIC = config_rule(
     "XEN-GFX-001",
     "nographic semantics differ between xm and xl",
     W,
@@ -25,7 +25,7 @@ GFX_NOGRAPHIC = _rule(
 )
 
 
-GFX_VNCDISPLAY = _rule(
+GFX_VNCDISPLAY = config_rule(
     "XEN-GFX-002",
     "Display given twice",
     E,
@@ -35,7 +35,7 @@ GFX_VNCDISPLAY = _rule(
 )
 
 
-GFX_OPEN_VNC = _rule(
+GFX_OPEN_VNC = config_rule(
     "XEN-GFX-003",
     "VNC console reachable without a password",
     W,
@@ -46,7 +46,7 @@ GFX_OPEN_VNC = _rule(
 )
 
 
-GFX_VIDEORAM = _rule(
+GFX_VIDEORAM = config_rule(
     "XEN-GFX-004",
     "videoram below the qemu-xen minimum",
     E,
@@ -56,7 +56,7 @@ GFX_VIDEORAM = _rule(
 )
 
 
-GFX_PV_XM = _rule(
+GFX_PV_XM = config_rule(
     "XEN-GFX-005",
     "xm PV graphics go through vfb",
     W,

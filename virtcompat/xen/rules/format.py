@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _rule, _shown
+from virtcompat.xen.rules._base import INFO, E, W, _shown, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
-FMT_SYNTAX = _rule(
+FMT_SYNTAX = config_rule(
     "XEN-FMT-001",
     "The config must parse",
     E,
@@ -22,7 +22,7 @@ FMT_SYNTAX = _rule(
 )
 
 
-FMT_PYTHON = _rule(
+FMT_PYTHON = config_rule(
     "XEN-FMT-002",
     "Needs Python evaluation; not validated",
     E,
@@ -40,7 +40,7 @@ FMT_PYTHON = _rule(
 )
 
 
-FMT_DUPLICATE = _rule(
+FMT_DUPLICATE = config_rule(
     "XEN-FMT-003",
     "Key assigned more than once",
     W,
@@ -52,7 +52,7 @@ FMT_DUPLICATE = _rule(
 )
 
 
-FMT_UNKNOWN = _rule(
+FMT_UNKNOWN = config_rule(
     "XEN-FMT-004",
     "Unknown key (silently ignored)",
     W,
@@ -65,7 +65,7 @@ FMT_UNKNOWN = _rule(
 )
 
 
-FMT_XL_LEXICAL = _rule(
+FMT_XL_LEXICAL = config_rule(
     "XEN-FMT-005",
     "xl lexical restrictions",
     E,
@@ -77,7 +77,7 @@ FMT_XL_LEXICAL = _rule(
 )
 
 
-FMT_ESCAPE = _rule(
+FMT_ESCAPE = config_rule(
     "XEN-FMT-006",
     "Invalid escape in an xl string",
     E,
@@ -88,7 +88,7 @@ FMT_ESCAPE = _rule(
 )
 
 
-FMT_TYPE = _rule(
+FMT_TYPE = config_rule(
     "XEN-FMT-007",
     "Value has the wrong shape or is not a number",
     E,
@@ -102,7 +102,7 @@ FMT_TYPE = _rule(
 )
 
 
-FMT_XM_DROPPED = _rule(
+FMT_XM_DROPPED = config_rule(
     "XEN-FMT-008",
     "xm drops booleans and non-numeric flags",
     W,
@@ -116,7 +116,7 @@ FMT_XM_DROPPED = _rule(
 )
 
 
-FMT_VERSION_GATE = _rule(
+FMT_VERSION_GATE = config_rule(
     "XEN-FMT-009",
     "xl syntax newer than the target Xen",
     E,
@@ -127,7 +127,7 @@ FMT_VERSION_GATE = _rule(
 )
 
 
-FMT_LIMIT = _rule(
+FMT_LIMIT = config_rule(
     "XEN-FMT-010",
     "Input exceeds a validator limit",
     E,
@@ -138,7 +138,7 @@ FMT_LIMIT = _rule(
 )
 
 
-FMT_ENCODING = _rule(
+FMT_ENCODING = config_rule(
     "XEN-FMT-011",
     "Not valid UTF-8",
     W,
@@ -148,7 +148,7 @@ FMT_ENCODING = _rule(
 )
 
 
-FMT_OTHER_TOOLSTACK = _rule(
+FMT_OTHER_TOOLSTACK = config_rule(
     "XEN-FMT-012",
     "Key of the other toolstack",
     W,
@@ -160,7 +160,7 @@ FMT_OTHER_TOOLSTACK = _rule(
 )
 
 
-VAL_ALLOWED = _rule(
+VAL_ALLOWED = config_rule(
     "XEN-VAL-001",
     "Value outside the catalogued values or range",
     E,

@@ -4,9 +4,9 @@ guest type ignores."""
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _guest_label, _rule
+from virtcompat.xen.rules._base import INFO, E, W, _guest_label, config_rule
 
-NAME_REQUIRED = _rule(
+NAME_REQUIRED = config_rule(
     "XEN-NAME-001",
     "xl needs a domain name",
     E,
@@ -17,7 +17,7 @@ NAME_REQUIRED = _rule(
 )
 
 
-TYPE_BUILDER = _rule(
+TYPE_BUILDER = config_rule(
     "XEN-TYPE-001",
     "builder/type values",
     E,
@@ -32,7 +32,7 @@ TYPE_BUILDER = _rule(
 )
 
 
-TYPE_BUILDER_DEPRECATED = _rule(
+TYPE_BUILDER_DEPRECATED = config_rule(
     "XEN-TYPE-002",
     "builder is deprecated in xl",
     INFO,
@@ -43,7 +43,7 @@ TYPE_BUILDER_DEPRECATED = _rule(
 )
 
 
-TYPE_PV_KERNEL = _rule(
+TYPE_PV_KERNEL = config_rule(
     "XEN-TYPE-003",
     "PV guest without kernel or bootloader",
     E,
@@ -54,7 +54,7 @@ TYPE_PV_KERNEL = _rule(
 )
 
 
-TYPE_IGNORED_FOR_GUEST = _rule(
+TYPE_IGNORED_FOR_GUEST = config_rule(
     "XEN-TYPE-004",
     "Option ignored for this guest type",
     W,
@@ -67,7 +67,7 @@ TYPE_IGNORED_FOR_GUEST = _rule(
 )
 
 
-TYPE_XL_IGNORES = _rule(
+TYPE_XL_IGNORES = config_rule(
     "XEN-TYPE-005",
     "xl ignores xm-style device model and firmware keys",
     W,

@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _rule
+from virtcompat.xen.rules._base import INFO, E, W, config_rule
 
-LIFE_ACTION = _rule(
+LIFE_ACTION = config_rule(
     "XEN-LIFE-001",
     "on_poweroff/on_reboot/on_crash actions",
     E,
@@ -21,7 +21,7 @@ LIFE_ACTION = _rule(
 )
 
 
-LIFE_DEFAULTS = _rule(
+LIFE_DEFAULTS = config_rule(
     "XEN-LIFE-002",
     "on_crash default differs between xm and xl",
     INFO,
@@ -33,7 +33,7 @@ LIFE_DEFAULTS = _rule(
 )
 
 
-LIFE_PAUSED = _rule(
+LIFE_PAUSED = config_rule(
     "XEN-LIFE-003",
     "paused is honoured by xm only",
     W,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _rule
+from virtcompat.xen.rules._base import E, W, config_rule
 
-MEM_RANGE = _rule(
+MEM_RANGE = config_rule(
     "XEN-MEM-001",
     "memory and maxmem",
     E,
@@ -16,7 +16,7 @@ MEM_RANGE = _rule(
 )
 
 
-MEM_POD = _rule(
+MEM_POD = config_rule(
     "XEN-MEM-002",
     "HVM memory < maxmem starts pre-ballooned (PoD)",
     W,

@@ -12,13 +12,13 @@ from virtcompat.xen.rules._base import (
     _gfx_passthru_on,
     _guest_label,
     _is_hvm_like,
-    _rule,
     _spec_fields,
+    config_rule,
     require_host,
 )
 from virtcompat.xen.syntax import Scalar
 
-PCI_HVM_IOMMU = _rule(
+PCI_HVM_IOMMU = config_rule(
     "XEN-PCI-001",
     "HVM passthrough needs an IOMMU",
     E,
@@ -32,7 +32,7 @@ PCI_HVM_IOMMU = _rule(
 )
 
 
-PCI_PV_IOMMU = _rule(
+PCI_PV_IOMMU = config_rule(
     "XEN-PCI-002",
     "PV passthrough without an IOMMU",
     E,
@@ -45,7 +45,7 @@ PCI_PV_IOMMU = _rule(
 )
 
 
-PCI_BDF = _rule(
+PCI_BDF = config_rule(
     "XEN-PCI-003",
     "PCI device specification syntax",
     E,
@@ -58,7 +58,7 @@ PCI_BDF = _rule(
 )
 
 
-PCI_PASSTHROUGH_MODE = _rule(
+PCI_PASSTHROUGH_MODE = config_rule(
     "XEN-PCI-004",
     "passthrough= mode",
     E,
@@ -70,7 +70,7 @@ PCI_PASSTHROUGH_MODE = _rule(
 )
 
 
-PCI_POD = _rule(
+PCI_POD = config_rule(
     "XEN-PCI-005",
     "Passthrough with PoD (memory < maxmem)",
     E,
@@ -80,7 +80,7 @@ PCI_POD = _rule(
 )
 
 
-PCI_TRUSTED = _rule(
+PCI_TRUSTED = config_rule(
     "XEN-PCI-006",
     "Options for trusted guests only",
     W,
@@ -91,7 +91,7 @@ PCI_TRUSTED = _rule(
 )
 
 
-PCI_DEFAULTS = _rule(
+PCI_DEFAULTS = config_rule(
     "XEN-PCI-007",
     "Passthrough defaults differ between xm and xl",
     INFO,
@@ -103,7 +103,7 @@ PCI_DEFAULTS = _rule(
 )
 
 
-PCI_HVM_ONLY = _rule(
+PCI_HVM_ONLY = config_rule(
     "XEN-PCI-008",
     "PCI options for HVM only",
     E,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.redact import is_secret_key, spec_secrets
-from virtcompat.xen.rules._base import INFO, W, _gfx_passthru_on, _rule, _spec_fields
+from virtcompat.xen.rules._base import INFO, W, _gfx_passthru_on, _spec_fields, config_rule
 from virtcompat.xen.syntax import ListValue
 
-SEC_DANGEROUS = _rule(
+SEC_DANGEROUS = config_rule(
     "XEN-SEC-001",
     "Security-sensitive option",
     W,
@@ -19,7 +19,7 @@ SEC_DANGEROUS = _rule(
 )
 
 
-SEC_SECRET = _rule(
+SEC_SECRET = config_rule(
     "XEN-SEC-002",
     "Password stored in the config",
     INFO,

@@ -4,9 +4,9 @@ tablet over mouse) runs on the DomainSpec for every format (virtcompat/domain/ru
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _rule
+from virtcompat.xen.rules._base import E, W, config_rule
 
-USB_PV = _rule(
+USB_PV = config_rule(
     "XEN-USB-001",
     "usb/usbdevice need an HVM guest",
     W,
@@ -19,7 +19,7 @@ USB_PV = _rule(
 )
 
 
-USB_IMPLICIT = _rule(
+USB_IMPLICIT = config_rule(
     "XEN-USB-002",
     "usbdevice without usb=1",
     W,
@@ -33,7 +33,7 @@ USB_IMPLICIT = _rule(
 )
 
 
-USB_DEVICE = _rule(
+USB_DEVICE = config_rule(
     "XEN-USB-003",
     "usbdevice value",
     E,
@@ -48,7 +48,7 @@ USB_DEVICE = _rule(
 )
 
 
-USB_VERSION = _rule(
+USB_VERSION = config_rule(
     "XEN-USB-004",
     "usbversion conflicts",
     E,

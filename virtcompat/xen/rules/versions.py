@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import INFO, E, W, _rule
+from virtcompat.xen.rules._base import INFO, E, W, config_rule
 
-VER_TOOLSTACK = _rule(
+VER_TOOLSTACK = config_rule(
     "XEN-VER-001",
     "Toolstack not available in the target Xen",
     E,
@@ -17,7 +17,7 @@ VER_TOOLSTACK = _rule(
 )
 
 
-VER_OPTION = _rule(
+VER_OPTION = config_rule(
     "XEN-VER-002",
     "Option not read by the target Xen",
     W,
@@ -29,7 +29,7 @@ VER_OPTION = _rule(
 )
 
 
-VER_DEPRECATED = _rule(
+VER_DEPRECATED = config_rule(
     "XEN-VER-003",
     "Deprecated option",
     INFO,
