@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from virtcompat.xen import syntax
 from virtcompat.xen.syntax import (
     Gate,
     IssueKind,
@@ -240,3 +243,40 @@ def test_secret_values_are_not_quoted_in_errors() -> None:
     assert r.issues and all("hunter2" not in i.message for i in r.issues)
     r = parse("vncpasswd = Hunter2\n", Mode.XL, lambda k: "passwd" in k)
     assert r.issues and all("Hunter2" not in i.message for i in r.issues)
+
+
+# ---- the one-match path for common xl statements ----------------------------------------------
+
+_KEYS = ["name", "a", "vif", "x_1", "a.b", "Name", "_x", "9a", "k" * 300, "vncpasswd"]
+_VALUES = [
+    '"abc"', "'abc'", '""', "123", "0x1f", "08", "-1", '"a\\"b"', "'a\\nb'", '"a\rb"', "[]",
+    "[ 'a' ]", '[ "a", "b", ]', "[1, 2]", "[['a']]", "['a'", "[ 'a',, ]", "abc", "'é'",
+    '"\0"', "[ 'a' ,\n 'b' ]", "'a' 'b'", '"' + "x" * 4096 + '"', '"' + "x" * 4097 + '"',
+    "[" + ",".join(["'a'"] * 64) + "]", "[" + ",".join(["'a'"] * 65) + "]",
+]  # fmt: skip
+_ENDS = ["\n", " # c\n", "\t\n", ";\n", "; b = 1\n", "", "\r\n", "\n\n  \n# x\n\t#\n", "\n#eof"]
+_LINES = st.one_of(
+    st.sampled_from(["\n", "   \n", "# comment\n", ";\n", "#"]),
+    st.builds(
+        "".join,
+        st.tuples(
+            st.sampled_from(["", " ", "\t"]),
+            st.sampled_from(_KEYS),
+            st.sampled_from([" = ", "=", "\t=\t", " += "]),
+            st.sampled_from(_VALUES),
+            st.sampled_from(_ENDS),
+        ),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(_LINES, min_size=1, max_size=12).map("".join))
+def test_xl_one_match_statements_read_as_the_tokenizer_reads_them(text: str) -> None:
+    """Plain `key = "s"` / `key = 1` / `key = [ "a", ... ]` lines (and the blank lines after
+    them) are taken in one regex match; the result is the one the tokenizer builds."""
+    fast = parse(text, Mode.XL)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(syntax._Parser, "_simple_statements", lambda self: False)
+        slow = parse(text, Mode.XL)
+    assert fast == slow

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from virtcompat.capability import Capability
+from virtcompat.frozen import quick_init
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen.findings import Finding
 from virtcompat.xen.options import Catalogue, OptionForm, XenOption
@@ -79,6 +80,7 @@ def py_int_str(text: str) -> int | None:
     return int(s)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Setting:
     """The effective value of one key (last assignment wins; ``+=`` applied)."""

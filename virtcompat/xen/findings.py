@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from virtcompat.frozen import quick_init
 
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem or note about a config; ``rule`` is always a registered rule id.

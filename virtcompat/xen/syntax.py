@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from virtcompat.frozen import quick_init
+
 MAX_LINE_CHARS = 4096
 MAX_STRING_CHARS = 4096
 MAX_LIST_DEPTH = 16
@@ -41,34 +43,31 @@ _IDENT_CHARS = _IDENT_START | _DIGITS
 _BLANK_LINES_XL = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)+")
 _BLANK_LINES_XM = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n?|\n))+")
 MAX_LIST_ITEMS = 4096
-# Where error recovery may resume once a bad statement has swallowed many tokens: a line that
-# starts like an assignment.
-# (A backslash before the newline continues the line in xm, so that is no statement start.)
-# The common xl statement, whole: `key = "string"` or `key = 123` alone on its line, maybe
-# with a comment. Nothing in it can raise an issue, a gate or a marker (no dotted key, no
-# escape, no CR/NUL, a string within MAX_STRING_CHARS, a final newline), so the parser takes
-# it in one match instead of four tokens; anything else falls to the tokenizer. Bounded
-# quantifiers and one pass to the newline: linear on any input.
-_XL_SIMPLE_STATEMENT = re.compile(
-    r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*"
-    r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63}))"
-    r"[ \t]*(?:#[^\n]*)?\n".replace("LIMIT", str(MAX_STRING_CHARS))
-)
-# The common xl list statement, whole: `key = [ "a", 'b' ]` on its line (disk, vif, ...),
-# strings only, at most 64 items, maybe a trailing comma and a comment. The same argument as
-# above: nothing in it can raise an issue, a gate or a marker. Each repetition starts at a
-# quote, so a failed match backtracks linearly before the tokenizer takes over.
+# The common xl statements, whole, each alone on its line (maybe with a comment) and with
+# the blank and comment-only lines after it: `key = "string"`, `key = 123`, or a list of plain
+# strings `key = [ "a", 'b' ]` (disk, vif, ...: at most 64 items, maybe a trailing comma).
+# Nothing in them can raise an issue, a gate or a marker (no dotted key, no escape, no
+# CR/NUL, strings within MAX_STRING_CHARS, a final newline), so the parser takes each in one
+# match instead of several tokens; anything else falls to the tokenizer. Groups: 1 key,
+# 2/3 a "..."/'...' string, 4 a number, 5 the '[' of a list and 6 its items. The trailing
+# lines are what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
+# repetition, so greedy is the same maximal run. Bounded quantifiers, each list item starts at
+# a quote, and no line is crossed before the statement's newline: linear on any input.
 _XL_STRING_ITEM = r"(?:\"[^\"\\\n\r\0]{0,LIMIT}\"|'[^'\\\n\r\0]{0,LIMIT}')"
-_XL_SIMPLE_LIST = re.compile(
+_XL_SIMPLE_STATEMENT = re.compile(
     (
-        r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*(\[)[ \t]*"
-        r"((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?"
-        r"[ \t]*\][ \t]*(?:#[^\n]*)?\n"
+        r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*"
+        r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63})"
+        r"|(\[)[ \t]*((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?[ \t]*\])"
+        r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
     )
     .replace("ITEM", _XL_STRING_ITEM)
     .replace("LIMIT", str(MAX_STRING_CHARS))
 )
 _XL_LIST_ITEM = re.compile(_XL_STRING_ITEM.replace("LIMIT", str(MAX_STRING_CHARS)))
+# Where error recovery may resume once a bad statement has swallowed many tokens: a line that
+# starts like an assignment.
+# (A backslash before the newline continues the line in xm, so that is no statement start.)
 _STATEMENT_LINE_RE = re.compile(r"(?<!\\)(?<!\\\r)\n(?=[A-Za-z_][\w.]{0,63}[ \t]*\+?=)")
 #: Tokens error recovery may skip in one file before it stops tokenizing bad statements and
 #: scans for the next line that looks like an assignment instead: the lexer's per-token cost
@@ -127,6 +126,7 @@ GATE_RELEASE: dict[Gate, str] = {
 }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Issue:
     kind: IssueKind
@@ -138,6 +138,7 @@ class Issue:
     quotes_value: bool = False  # message shows value text: replace it for secret keys
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Scalar:
     """A literal. ``kind``: string | number | float | bool | none | long | complex.
@@ -152,6 +153,7 @@ class Scalar:
     column: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ListValue:
     items: tuple[Value, ...]
@@ -159,6 +161,7 @@ class ListValue:
     column: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Opaque:
     """A value that could not be read (needs Python, or a syntax error)."""
@@ -171,6 +174,7 @@ class Opaque:
 Value = Scalar | ListValue | Opaque
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Assignment:
     key: str
@@ -180,6 +184,7 @@ class Assignment:
     column: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class GateUse:
     gate: Gate
@@ -805,19 +810,13 @@ class _Parser:
 
     # -- driver ---------------------------------------------------------------------
     def run(self) -> ParseResult:
-        simple = None if self.xm else _XL_SIMPLE_STATEMENT.match
-        simple_list = _XL_SIMPLE_LIST.match
+        xl = not self.xm
         while not self.res.truncated:
             self.key = None
             self.secret_key = False
             self._flush_side_issues()
-            if simple is not None and not self.buf and len(self.res.assignments) < MAX_ASSIGNMENTS:
-                if (m := simple(self.lx.s, self.lx.i)) is not None:
-                    self._simple_assignment(m)
-                    continue
-                if (m := simple_list(self.lx.s, self.lx.i)) is not None:
-                    self._simple_list(m)
-                    continue
+            if xl and not self.buf and self._simple_statements():
+                continue
             tok = self.peek()
             if tok.kind is _T.EOF:
                 break
@@ -863,47 +862,47 @@ class _Parser:
         self.res.xm_markers.extend(self.lx.markers)
         return self.res
 
-    def _simple_assignment(self, m: re.Match[str]) -> None:
-        """What _assignment builds for a statement _XL_SIMPLE_STATEMENT matched: the key's
-        and the value's positions, the value as its token would carry it."""
+    def _simple_statements(self) -> bool:
+        """Take the run of statements _XL_SIMPLE_STATEMENT matches from here (xl, empty token
+        buffer), building what _assignment would: the key's and the value's positions, the
+        value as its token would carry it. False when the first one does not match."""
         lx = self.lx
-        line, start = lx.line, lx.line_start
-        quoted = 2 if m.group(2) is not None else 3 if m.group(3) is not None else 0
-        if quoted:
-            # The token's column is its opening quote's.
-            value = Scalar("string", m.group(quoted), line, m.start(quoted) - start)
-        else:
-            value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
-        self.res.assignments.append(
-            Assignment(m.group(1), "=", value, line, m.start(1) - start + 1)
-        )
-        lx.i = m.end()
-        lx._newline_at(lx.i)
-        lx.at_line_start = True
-        lx._eat_blank_lines()
-        self.last_kind = _T.NEWLINE
-
-    def _simple_list(self, m: re.Match[str]) -> None:
-        """What _assignment builds for a statement _XL_SIMPLE_LIST matched."""
-        lx = self.lx
-        line, start = lx.line, lx.line_start
-        items: tuple[Value, ...] = ()
-        if m.group(3) is not None:
-            # Items hold no quote of their own kind and no escape: each match is one item,
-            # its column the opening quote's.
-            items = tuple(
-                Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
-                for im in _XL_LIST_ITEM.finditer(lx.s, m.start(3), m.end(3))
-            )
-        value = ListValue(items, line, m.start(2) - start + 1)
-        self.res.assignments.append(
-            Assignment(m.group(1), "=", value, line, m.start(1) - start + 1)
-        )
-        lx.i = m.end()
-        lx._newline_at(lx.i)
-        lx.at_line_start = True
-        lx._eat_blank_lines()
-        self.last_kind = _T.NEWLINE
+        s = lx.s
+        match = _XL_SIMPLE_STATEMENT.match
+        assignments = self.res.assignments
+        append = assignments.append
+        line, start, i = lx.line, lx.line_start, lx.i
+        taken = False
+        while len(assignments) < MAX_ASSIGNMENTS and (m := match(s, i)) is not None:
+            key, dq, sq, number = m.group(1, 2, 3, 4)
+            value: Value
+            if dq is not None:
+                # A string token's column is its opening quote's.
+                value = Scalar("string", dq, line, m.start(2) - start)
+            elif sq is not None:
+                value = Scalar("string", sq, line, m.start(3) - start)
+            elif number is not None:
+                value = Scalar("number", number, line, m.start(4) - start + 1)
+            else:
+                items: tuple[Value, ...] = ()
+                if m.start(6) >= 0:
+                    # Items hold no quote of their own kind and no escape: each match is one
+                    # item, its column the opening quote's.
+                    items = tuple(
+                        Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
+                        for im in _XL_LIST_ITEM.finditer(s, m.start(6), m.end(6))
+                    )
+                value = ListValue(items, line, m.start(5) - start + 1)
+            append(Assignment(key, "=", value, line, m.start(1) - start + 1))
+            i = m.end()
+            line += s.count("\n", m.start(), i)
+            start = i
+            taken = True
+        if taken:
+            lx.i, lx.line, lx.line_start = i, line, start
+            lx.at_line_start = True
+            self.last_kind = _T.NEWLINE
+        return taken
 
     def _statement(self) -> None:
         start = self.peek()
