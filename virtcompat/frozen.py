@@ -13,16 +13,28 @@ untouched (still frozen, hashable, comparable, a dataclass to ``asdict``/``repla
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
 
+class _Factory:
+    """A default_factory field's default: "call the factory" (None would be ambiguous)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"  # what the signature of dataclasses' own __init__ shows
+
+
+_NO_VALUE = _Factory()
+
+
 def quick_init(cls: type[T]) -> type[T]:
     """Apply above ``@dataclass(frozen=True, slots=True)``; see the module docstring.
 
-    Only plain fields are supported (no ``default_factory``, ``init=False``, keyword-only
-    fields, ``InitVar`` or ``__post_init__``): anything else raises ``TypeError`` at import.
+    Fields may have a default or a ``default_factory`` (called per object, as dataclasses
+    does); ``init=False``, keyword-only fields, ``InitVar`` and ``__post_init__`` are not
+    supported and raise ``TypeError`` at import.
     """
     params = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen or "__slots__" not in cls.__dict__:
@@ -30,22 +42,31 @@ def quick_init(cls: type[T]) -> type[T]:
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__}: quick_init does not run __post_init__")
     names: list[str] = []
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
     args: list[str] = []
     body: list[str] = []
     for i, f in enumerate(dataclasses.fields(cast(Any, cls))):
-        if not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING:
+        if not f.init or f.kw_only:
             raise TypeError(f"{cls.__name__}.{f.name}: quick_init supports plain fields only")
         names.append(f.name)
-        if f.default is dataclasses.MISSING:
-            args.append(f.name)
-        else:
+        value = f.name
+        if f.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory_{i}"] = f.default_factory
+            args.append(f"{f.name}=_NO_VALUE")
+            value = f"_factory_{i}() if {f.name} is _NO_VALUE else {f.name}"
+        elif f.default is not dataclasses.MISSING:
             namespace[f"_default_{i}"] = f.default
             args.append(f"{f.name}=_default_{i}")
+        else:
+            args.append(f.name)
         namespace[f"_set_{i}"] = cls.__dict__[f.name].__set__
-        body.append(f"    _set_{i}(self, {f.name})\n")
-    if len(set(names)) != len(names) or "self" in names:
-        raise TypeError(f"{cls.__name__}: field names clash with quick_init's")
+        body.append(f"    _set_{i}(self, {value})\n")
+    # What dataclasses generated takes exactly these parameters (an InitVar would add one).
+    generated = inspect.signature(cls.__init__).parameters
+    if list(generated) != ["self", *names] or any(
+        p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for p in generated.values()
+    ):
+        raise TypeError(f"{cls.__name__}: quick_init supports plain fields only")
     source = f"def __init__(self, {', '.join(args)}):\n" + ("".join(body) or "    pass\n")
     exec(source, namespace)  # built from the dataclass's own field names, nothing else
     init = namespace["__init__"]

@@ -19,6 +19,7 @@ class Plain:
     line: int
     hint: str | None = None
     related: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict, hash=False)
 
 
 @quick_init
@@ -28,6 +29,7 @@ class Quick:
     line: int
     hint: str | None = None
     related: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict, hash=False)
 
 
 def test_same_signature_and_objects() -> None:
@@ -39,6 +41,9 @@ def test_same_signature_and_objects() -> None:
         assert repr(q) == repr(p).replace("Plain", "Quick")
         assert pickle.loads(pickle.dumps(q)) == q
     assert dataclasses.replace(Quick("a", 1), hint="x") == Quick("a", 1, "x")
+    # A default_factory is called per object.
+    assert Quick("a", 1).extra == {} and Quick("a", 1).extra is not Quick("a", 1).extra
+    assert Quick("a", 1, extra={"n": 1}).extra == {"n": 1}
 
 
 def test_still_frozen_and_argument_errors_unchanged() -> None:
@@ -48,7 +53,7 @@ def test_still_frozen_and_argument_errors_unchanged() -> None:
     with pytest.raises(TypeError):
         Quick("a")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        Quick("a", 1, "h", (), "extra")  # type: ignore[call-arg]
+        Quick("a", 1, "h", (), {}, "extra")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         Quick("a", 1, kind="b")  # type: ignore[misc]
     assert Scalar("string", "x", 1, 2) == Scalar(kind="string", text="x", line=1, column=2)
@@ -56,8 +61,24 @@ def test_still_frozen_and_argument_errors_unchanged() -> None:
 
 def test_refuses_what_it_cannot_build() -> None:
     @dataclass(frozen=True, slots=True)
-    class Factory:
-        items: list[int] = field(default_factory=list)
+    class Init:
+        a: int
+        b: dataclasses.InitVar[int]
+
+    @dataclass(frozen=True, slots=True)
+    class KwOnly:
+        a: int = field(kw_only=True)
+
+    @dataclass(frozen=True, slots=True)
+    class NoInit:
+        a: int = field(init=False, default=1)
+
+    @dataclass(frozen=True, slots=True)
+    class PostInit:
+        a: int
+
+        def __post_init__(self) -> None:
+            pass
 
     @dataclass(slots=True)
     class Mutable:
@@ -67,6 +88,6 @@ def test_refuses_what_it_cannot_build() -> None:
     class NoSlots:
         a: int
 
-    for cls in (Factory, Mutable, NoSlots):
+    for cls in (Init, KwOnly, NoInit, PostInit, Mutable, NoSlots):
         with pytest.raises(TypeError):
             quick_init(cls)

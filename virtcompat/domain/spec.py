@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from virtcompat.frozen import quick_init
+
 T = TypeVar("T")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Pos:
     line: int | None = None
@@ -26,6 +29,7 @@ class Pos:
 NOWHERE = Pos()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Val(Generic[T]):
     """A value with its source position and its text as written."""
@@ -35,6 +39,7 @@ class Val(Generic[T]):
     shown: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class HostDev:
     """A host device given to the guest: PCI (``address`` DDDD:BB:DD.F) or USB."""
@@ -44,6 +49,7 @@ class HostDev:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Device:
     """A device the model only needs to count and point at (disk, NIC, console...)."""
@@ -53,6 +59,7 @@ class Device:
     model: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Input:
     type: str  # "tablet" | "mouse" | "keyboard" | ...
@@ -60,6 +67,7 @@ class Input:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Graphics:
     type: str  # "vnc" | "spice" | "sdl" | ...
@@ -69,12 +77,14 @@ class Graphics:
     via: str = ""  # "vfb": an xm/xl PV framebuffer entry rather than the top-level keys
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class UsbController:
     model: str | None  # None: the machine's default; "none": USB switched off
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Viommu:
     model: str  # "intel" | "virtio" | "smmuv3" | "amd"
@@ -82,6 +92,7 @@ class Viommu:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Clock:
     """``offset``: utc | localtime | variable | timezone; ``adjustment`` in seconds."""
@@ -92,6 +103,7 @@ class Clock:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CpuSpec:
     mode: Val[str] | None = None  # host-passthrough | host-model | custom | maximum

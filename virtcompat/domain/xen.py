@@ -27,8 +27,10 @@ _BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F
 
 
 def _pos(ctx: Ctx, key: str) -> Pos:
-    line, column = ctx.position(key)
-    return Pos(line, column, key)
+    s = ctx.settings.get(key)  # ctx.position(key), without the tuple
+    if s is None:
+        return Pos(None, None, key)
+    return Pos(s.value.line, s.value.column, key)
 
 
 def _at(item: Scalar, key: str) -> Pos:
@@ -46,8 +48,10 @@ def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
 
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
     b = ctx.bool_of(key)
+    if b is None:
+        return None
     sc = ctx.scalar(key)
-    return Val(b, _pos(ctx, key), sc.text if sc else "") if b is not None else None
+    return Val(b, _pos(ctx, key), sc.text if sc else "")
 
 
 def _pci_address(text: str) -> str | None:

@@ -44,6 +44,7 @@ class Finding:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
     valid: bool  # False iff some finding is an error
