@@ -121,43 +121,45 @@ class Ctx:
         self.requires: set[str] = set()
         # The target's CPU vendor ("intel", "amd") when known: SEV and TDX depend on it.
         self.host_vendor: str | None = None
+        # False when no key is password-like, and when no value can hold a password-like
+        # k=v field (the validator pre-tests them all at once): checks need not look for one.
+        self.secret_keys = True
+        self.secret_fields = True
+        self.xl = fmt == "xl"
+        self.xm = fmt == "xm"
         self._options = catalogue.for_format(fmt)
-        self._forms: dict[str, OptionForm | None] = {}
+        # Each option name -> its form in this format; the checks ask for it for every key.
+        self.forms = catalogue.forms(fmt)
         # The readable values, by key: the checks ask for the same few keys many times.
-        self._values: dict[str, Scalar | ListValue] = {
+        self.values: dict[str, Scalar | ListValue] = {
             k: s.value for k, s in settings.items() if not isinstance(s.value, Opaque)
         }
+        # int_of, per key, once: several checks, the model and the options read the numbers.
+        self._ints: dict[str, int | None] = {}
+        # at_least, per release, once.
+        self._releases: dict[str, bool] = {}
 
     # -- format and version ----------------------------------------------------------
-    @property
-    def xl(self) -> bool:
-        return self.fmt == "xl"
-
-    @property
-    def xm(self) -> bool:
-        return self.fmt == "xm"
-
     def at_least(self, release: str) -> bool | None:
         """None when no version was given."""
-        return None if self.version is None else self.version.at_least(release)
+        return None if self.version is None else self._at_least(self.version, release)
 
     def at_least_or_head(self, release: str) -> bool:
         """True when the given version is >= release, or no version was given (HEAD)."""
-        return self.version is None or self.version.at_least(release)
+        return self.version is None or self._at_least(self.version, release)
+
+    def _at_least(self, version: XenVersion, release: str) -> bool:
+        known = self._releases.get(release)
+        if known is None:
+            known = self._releases[release] = version.at_least(release)
+        return known
 
     # -- catalogue -------------------------------------------------------------------
     def option(self, key: str) -> XenOption | None:
         return self._options.get(key)
 
     def form(self, key: str) -> OptionForm | None:
-        # Asked several times per key by the format checks; the answer depends only on the
-        # catalogue and the format, so each key is looked up once per config.
-        try:
-            return self._forms[key]
-        except KeyError:
-            opt = self._options.get(key)
-            form = self._forms[key] = opt.form(self.fmt) if opt else None
-            return form
+        return self.forms.get(key)
 
     # -- lookups ---------------------------------------------------------------------
     def has(self, key: str) -> bool:
@@ -165,15 +167,19 @@ class Ctx:
         return key in self.settings
 
     def value(self, key: str) -> Scalar | ListValue | None:
-        return self._values.get(key)
+        return self.values.get(key)
 
     def scalar(self, key: str) -> Scalar | None:
-        v = self._values.get(key)
+        v = self.values.get(key)
         return v if isinstance(v, Scalar) else None
 
     def int_of(self, key: str) -> int | None:
-        sc = self.scalar(key)
-        return None if sc is None else self.scalar_int(sc)
+        ints = self._ints
+        if key in ints:
+            return ints[key]
+        v = self.values.get(key)
+        n = ints[key] = self.scalar_int(v) if isinstance(v, Scalar) else None
+        return n
 
     def scalar_int(self, sc: Scalar) -> int | None:
         if self.xl:
@@ -185,20 +191,20 @@ class Ctx:
         return None
 
     def bool_of(self, key: str) -> bool | None:
-        sc = self.scalar(key)
-        if sc is None:
+        sc = self.values.get(key)
+        if not isinstance(sc, Scalar):
             return None
         if not self.xl and sc.kind == "float":
             return float(sc.text) != 0.0 if len(sc.text) < 40 else True
-        n = self.scalar_int(sc)
+        n = self.int_of(key)
         return None if n is None else n != 0
 
     def truthy(self, key: str) -> bool:
         return self.bool_of(key) is True
 
     def str_of(self, key: str) -> str | None:
-        sc = self.scalar(key)
-        return None if sc is None else sc.text
+        v = self.values.get(key)
+        return v.text if isinstance(v, Scalar) else None
 
     def strings(self, key: str) -> list[Scalar]:
         """The scalar items of a list value, or the single scalar; [] when absent."""

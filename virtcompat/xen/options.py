@@ -8,14 +8,16 @@ limping on with half a catalogue.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from virtcompat.xen.versions import parse_version
+
+T = TypeVar("T")
 
 # The source keys of XEN-CONFIG.md §0; an entry citing anything else is rejected.
 SOURCE_KEYS: frozenset[str] = frozenset(
@@ -119,12 +121,33 @@ class Catalogue:
     by_id: Mapping[str, XenOption]
     by_xm_name: Mapping[str, XenOption]
     by_xl_name: Mapping[str, XenOption]
+    # Tables derived from this catalogue alone (e.g. per-format lookups the checks make on
+    # every config), built on first use: see memo().
+    _memo: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def lookup(self, name: str) -> XenOption | None:
         return self.by_id.get(name) or self.by_xl_name.get(name) or self.by_xm_name.get(name)
 
     def for_format(self, fmt: str) -> Mapping[str, XenOption]:
         return self.by_xm_name if fmt == "xm" else self.by_xl_name
+
+    def forms(self, fmt: str) -> Mapping[str, OptionForm | None]:
+        """Each name ``fmt`` reads -> its form in that format (``option.form(fmt)``)."""
+        return self.memo(
+            ("forms", fmt),
+            lambda: {name: opt.form(fmt) for name, opt in self.for_format(fmt).items()},
+        )
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed once per catalogue and ``key``: for tables that depend on
+        the catalogue (and a format) only, never on a config."""
+        try:
+            value: T = self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+        return value
 
 
 def _fail(where: str, problem: str) -> CatalogueError:

@@ -13,8 +13,9 @@ from functools import lru_cache
 
 MASK = "***"
 
-# Substrings that make a key password-like: vncpasswd, spicepasswd, any *password*, ...
-_SECRET_MARKERS = ("passwd", "password", "passphrase", "secret", "token")
+# Substrings (any case) that make a key password-like, and that every password-like field
+# name contains: passwd, password, passphrase, secret, token (vncpasswd, spicepasswd, any
+# *password*, ...). _has_marker tests for them.
 
 # A password-like field inside a "k=v,k=v" spec or a message. Bounded, non-nested
 # quantifiers only, so the scan is linear.
@@ -26,34 +27,41 @@ _FIELD_RE = re.compile(
 _MIN_LITERAL = 4
 
 
+def _has_marker(text: str) -> bool:
+    """Does ``text`` contain one of the markers, ignoring case? A few C substring searches:
+    cheaper than a Python loop over the markers, and than a regex alternation, which tries
+    every position that starts with p, s or t (4.7 us on a 770-character config, 0.8 us)."""
+    low = text.lower()
+    return (
+        ("pass" in low and ("passwd" in low or "password" in low or "passphrase" in low))
+        or "secret" in low
+        or "token" in low
+    )
+
+
 # Asked for every key of every config, mostly the same few hundred option names; bounded so
 # a flood of distinct keys cannot grow it.
 @lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    return any(m in lowered for m in _SECRET_MARKERS)
+    return _has_marker(key)
 
 
-def _may_hold_secret(text: str) -> bool:
-    """A cheap pre-test for _FIELD_RE: every match contains one of these (case-folded).
-    Almost no value or message does, and this runs on each of them per request: one C-level
-    search of the lowered text instead of a Python loop over the markers."""
-    return _FIELD_MARKERS.search(text.lower()) is not None
-
-
-_FIELD_MARKERS = re.compile("passwd|password|passphrase|secret|token")
+def may_hold_secret(text: str) -> bool:
+    """A cheap pre-test for _FIELD_RE: every match contains one of the markers (case-folded).
+    Almost no value or message does, and this runs on each of them per request."""
+    return _has_marker(text)
 
 
 def mask_fields(text: str) -> str:
     """Mask password-like ``k=v`` fields: ``vncpasswd=abc`` -> ``vncpasswd=***``."""
-    if not _may_hold_secret(text):
+    if not may_hold_secret(text):
         return text
     return _FIELD_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 
 def spec_secrets(text: str) -> list[str]:
     """The values of password-like fields in a spec string (to mask them elsewhere too)."""
-    if not _may_hold_secret(text):
+    if not may_hold_secret(text):
         return []
     return [m.group(3) for m in _FIELD_RE.finditer(text) if m.group(3)]
 
@@ -66,6 +74,8 @@ class Scrubber:
         self._secrets = sorted(
             {s for s in secrets if len(s) >= _MIN_LITERAL}, key=len, reverse=True
         )
+        # Has literal secrets to mask (without, it only masks password-like fields).
+        self.active = bool(self._secrets)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:

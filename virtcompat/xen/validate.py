@@ -30,7 +30,14 @@ from virtcompat.xen import rules as R
 from virtcompat.xen.context import Ctx, Setting, c_strtol, py2_int_literal
 from virtcompat.xen.findings import Finding, ValidationResult
 from virtcompat.xen.options import Catalogue, catalogue
-from virtcompat.xen.redact import MASK, Scrubber, is_secret_key, mask_fields, spec_secrets
+from virtcompat.xen.redact import (
+    MASK,
+    Scrubber,
+    is_secret_key,
+    mask_fields,
+    may_hold_secret,
+    spec_secrets,
+)
 from virtcompat.xen.syntax import (
     GATE_RELEASE,
     MAX_LINE_CHARS,
@@ -52,8 +59,10 @@ MAX_CONFIG_BYTES = 256 * 1024
 MAX_FINDINGS = 500
 _MAX_LINE_FINDINGS = 5
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+_ERROR = Severity.ERROR.value
 
 _FORMATS = ("auto", "xm", "xl", "libvirt")
+_MODES = {"xl": Mode.XL, "xm": Mode.XM}
 
 
 def validate_config(
@@ -72,7 +81,10 @@ def validate_config(
         return _validate_libvirt(config, reason, version, host, host_vendor)
     pre: list[Finding] = []
 
-    size = _size(config)
+    # ASCII text (str.isascii is a flag test) is its own UTF-8: no encoding to measure it
+    # or to check that it is encodable.
+    ascii_text = isinstance(config, str) and config.isascii()
+    size = len(config) if ascii_text else _size(config)
     if size > MAX_CONFIG_BYTES:
         # Refuse before decoding or reading: the HTTP layer says 413, this is the backstop.
         chosen = fmt if fmt != "auto" else "xl"
@@ -91,18 +103,20 @@ def validate_config(
             {},
         )
 
-    text = _decode(config, pre)
+    text = config if ascii_text and isinstance(config, str) else _decode(config, pre)
     cat = catalogue()
     if fmt == "auto":
         chosen, reason, parsed = _detect(text, version, cat)
     else:
         chosen, reason = fmt, "given by the caller"
-        parsed = parse(text, Mode(chosen), is_secret_key)
+        parsed = parse(text, _MODES[chosen], is_secret_key)
     _prescan(text, chosen, pre)
 
     settings = _settings(parsed, chosen, cat, pre)
-    scrub = Scrubber(_secret_values(settings))
+    secrets, secret_keys, secret_fields = _secret_values(settings)
+    scrub = Scrubber(secrets)
     ctx = Ctx(chosen, version, host, settings, cat, scrub)
+    ctx.secret_keys, ctx.secret_fields = secret_keys, secret_fields
     ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
     ctx.findings.extend(pre)
     _syntax_findings(ctx, parsed, version)
@@ -110,12 +124,7 @@ def validate_config(
     for check in R.CHECKS:
         check(ctx)
     _run_model(spec_from_ctx(ctx), ctx)
-    # Unreadable values (needs Python, syntax errors) are left out; secrets are masked.
-    options = {
-        key: MASK if is_secret_key(key) else _json_value(s.value, scrub)
-        for key, s in settings.items()
-        if not isinstance(s.value, Opaque)
-    }
+    options = _options(ctx, scrub)
     return _result(chosen, reason, version, ctx.findings, tuple(ctx.requires), options)
 
 
@@ -323,7 +332,9 @@ def _prescan(text: str, fmt: str, out: list[Finding]) -> None:
     """Whole-file checks: long lines and NUL bytes, reported once each."""
     reported = 0
     line_no = 0
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    # No line of a text this short can be over-long.
+    lines = text.split("\n") if len(text) > MAX_LINE_CHARS else ()
+    for line_no, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
             reported += 1
             if reported > _MAX_LINE_FINDINGS:
@@ -499,21 +510,26 @@ def _settings(
             else:
                 settings[a.key] = merged
             continue
-        if a.key in first_line and a.op == "=" and a.key not in duplicates:
-            duplicates.add(a.key)  # once per key: a generated file may repeat one a lot
-            out.append(
-                _finding(
-                    R.FMT_DUPLICATE,
-                    f"{a.key} is assigned again (first at line {first_line[a.key]}): xm and "
-                    "xl use the last value, libvirt's converter the first",
-                    key=a.key,
-                    line=a.line,
-                    column=a.column,
+        key = a.key
+        if key in first_line:
+            if a.op == "=" and key not in duplicates:
+                duplicates.add(key)  # once per key: a generated file may repeat one a lot
+                out.append(
+                    _finding(
+                        R.FMT_DUPLICATE,
+                        f"{key} is assigned again (first at line {first_line[key]}): xm and "
+                        "xl use the last value, libvirt's converter the first",
+                        key=key,
+                        line=a.line,
+                        column=a.column,
+                    )
                 )
-            )
-        first_line.setdefault(a.key, a.line)
-        settings.pop(a.key, None)  # keep dict order = order of the effective assignment
-        settings[a.key] = Setting(a.key, value, a.line, a.column)
+            # (Only a key seen before can be set.) Keep dict order = order of the effective
+            # assignment.
+            settings.pop(key, None)
+        else:
+            first_line[key] = a.line
+        settings[key] = Setting(key, value, a.line, a.column)
     return settings
 
 
@@ -558,15 +574,37 @@ def _append(
     return prev
 
 
-def _secret_values(settings: Mapping[str, Setting]) -> list[str]:
+def _secret_values(settings: Mapping[str, Setting]) -> tuple[list[str], bool, bool]:
+    """(secrets, keys, fields): the literal secrets to mask everywhere (every value of a
+    password-like key, the password-like fields of spec strings), whether any key is
+    password-like, and whether any value may hold such a field.
+
+    Almost no config has either, so one pre-test over all the keys and values joined by
+    newlines stands for one per key and per value: the markers (the same words for keys and
+    for fields) are ASCII words without a newline, and lower-casing maps each character on
+    its own as far as ASCII letters go, so the joined text matches exactly when one of its
+    parts does."""
+    texts: list[str] = list(settings)
+    for s in settings.values():
+        value = s.value
+        if isinstance(value, Scalar):
+            texts.append(value.text)
+        elif isinstance(value, ListValue):
+            texts.extend(sc.text for sc in _scalars(value))
+    if not may_hold_secret("\n".join(texts)):
+        return [], False, False
     secrets: list[str] = []
+    keys = fields = False
     for key, s in settings.items():
-        items = _scalars(s.value)
-        for sc in items:
-            if is_secret_key(key):
+        secret_key = is_secret_key(key)
+        keys = keys or secret_key
+        for sc in _scalars(s.value):
+            if secret_key:
                 secrets.append(sc.text)
-            secrets.extend(spec_secrets(sc.text))
-    return secrets
+            if may_hold_secret(sc.text):
+                fields = True
+                secrets.extend(spec_secrets(sc.text))
+    return secrets, keys, fields
 
 
 def _scalars(value: Value) -> list[Scalar]:
@@ -625,14 +663,39 @@ def _syntax_findings(ctx: Ctx, parsed: ParseResult, version: XenVersion | None) 
 # ---- output --------------------------------------------------------------------------------
 
 
-def _json_value(value: Value, scrub: Scrubber) -> Any:
-    """A JSON-serialisable echo of a value: xl numbers with their strtol meaning."""
+_INT_KINDS = frozenset({"number", "int", "long"})
+
+
+def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
+    """The settings as JSON (``_json_value``), secrets masked; unreadable values (needs
+    Python, syntax errors) are left out. A top-level number is the one the checks read
+    (``Ctx.int_of``: strtol for xl, the Python literal for xm), and with no secret to mask
+    and no password-like field in any value, scrubbing leaves every string as it is."""
+    plain = not ctx.secret_fields and not scrub.active
+    secret_keys = ctx.secret_keys
+    out: dict[str, Any] = {}
+    for key, value in ctx.values.items():
+        if secret_keys and is_secret_key(key):
+            out[key] = MASK
+        elif isinstance(value, Scalar) and value.kind in _INT_KINDS:
+            n = ctx.int_of(key)
+            out[key] = n if n is not None else value.text
+        elif plain and isinstance(value, Scalar) and value.kind == "string":
+            out[key] = value.text
+        else:
+            out[key] = _json_value(value, scrub, plain)
+    return out
+
+
+def _json_value(value: Value, scrub: Scrubber, plain: bool = False) -> Any:
+    """A JSON-serialisable echo of a value: xl numbers with their strtol meaning. ``plain``:
+    no secret or password-like field to mask in any string."""
     if isinstance(value, ListValue):
-        return [_json_value(v, scrub) for v in value.items]
+        return [_json_value(v, scrub, plain) for v in value.items]
     if isinstance(value, Opaque):
         return None
     if value.kind == "string":
-        return scrub(mask_fields(value.text))
+        return value.text if plain else scrub(mask_fields(value.text))
     if value.kind == "number":  # xl atom: strtol meaning, raw text if not a number
         n = c_strtol(value.text)
         return n if n is not None else value.text
@@ -684,7 +747,7 @@ def _result(
     unique: dict[tuple[Any, ...], Finding] = {}
     for f in findings:
         unique.setdefault((f.rule, f.severity, f.key, f.line, f.column, f.message), f)
-    ordered = tuple(sorted(unique.values(), key=Finding.sort_key))
+    ordered = tuple(sorted(unique.values(), key=Finding.sort_key)) if unique else ()
     if len(ordered) > MAX_FINDINGS:
         # Keep the errors first so a truncated report still says why the config is invalid.
         ranked = sorted(ordered, key=lambda f: _SEVERITY_RANK[f.severity])[:MAX_FINDINGS]
@@ -698,7 +761,7 @@ def _result(
         )
         ordered = tuple(sorted(ranked, key=Finding.sort_key))
     return ValidationResult(
-        valid=not any(f.severity == Severity.ERROR.value for f in ordered),
+        valid=not any(f.severity == _ERROR for f in ordered),
         format=fmt,
         format_reason=reason,
         xen_version=version.text if version is not None else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from virtcompat.xen.context import Ctx
+from virtcompat.xen.options import OptionForm
 from virtcompat.xen.rules._base import INFO, E, W, _shown, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
@@ -171,18 +172,21 @@ VAL_ALLOWED = config_rule(
 )
 
 
-_NAME_CACHE: dict[str, list[str]] = {}
-
-
 _MAX_SUGGESTIONS = 100
 
 
 def _names_for(ctx: Ctx) -> list[str]:
-    names = _NAME_CACHE.get(ctx.fmt)
-    if names is None:
-        names = sorted(ctx.catalogue.for_format(ctx.fmt))
-        _NAME_CACHE[ctx.fmt] = names
-    return names
+    fmt = ctx.fmt
+    return ctx.catalogue.memo(("names", fmt), lambda: sorted(ctx.catalogue.for_format(fmt)))
+
+
+def _quiet_keys(ctx: Ctx) -> frozenset[str]:
+    """The names this format reads and does not ignore: check_keys says nothing about them."""
+    forms = ctx.forms
+    return ctx.catalogue.memo(
+        ("quiet keys", ctx.fmt),
+        lambda: frozenset(k for k, f in forms.items() if f is not None and not f.ignored),
+    )
 
 
 def check_keys(ctx: Ctx) -> None:
@@ -192,7 +196,10 @@ def check_keys(ctx: Ctx) -> None:
     unknown-key check), so a typo silently keeps the default.
     """
     suggestions = 0
+    quiet = _quiet_keys(ctx)
     for key in ctx.settings:
+        if key in quiet:
+            continue
         opt = ctx.option(key)
         if opt is not None:
             form = opt.form(ctx.fmt)
@@ -247,10 +254,10 @@ def check_shapes(ctx: Ctx) -> None:
     xl prints a warning and uses the default (xlu_cfg_get_long/get_defbool), so the setting
     silently does nothing; xm values from a file are stored raw and fail xend's int().
     """
-    for key in ctx.settings:
-        form = ctx.form(key)
-        value = ctx.value(key)
-        if form is None or value is None:
+    forms = ctx.forms
+    for key, value in ctx.values.items():
+        form = forms.get(key)
+        if form is None:
             continue
         if isinstance(value, ListValue):
             if form.type in _SCALAR_TYPES:
@@ -284,7 +291,7 @@ def check_shapes(ctx: Ctx) -> None:
 
 
 def _check_bool_shape(ctx: Ctx, key: str, value: Scalar) -> None:
-    if ctx.scalar_int(value) is not None or (ctx.xm and value.kind == "float"):
+    if ctx.int_of(key) is not None or (ctx.xm and value.kind == "float"):
         return
     if ctx.xm:
         ctx.add(
@@ -304,7 +311,7 @@ def _check_bool_shape(ctx: Ctx, key: str, value: Scalar) -> None:
 
 
 def _check_int_shape(ctx: Ctx, key: str, value: Scalar) -> None:
-    if ctx.scalar_int(value) is not None:
+    if ctx.int_of(key) is not None:
         return
     if ctx.xm and value.kind == "float":
         ctx.add(
@@ -334,12 +341,35 @@ _DEDICATED_VALUES = frozenset(
 )  # fmt: skip
 
 
+def _valued(ctx: Ctx) -> dict[str, OptionForm]:
+    """The options whose values check_values checks: boot, enumerations, ranged integers
+    (not those with a dedicated rule)."""
+
+    def build() -> dict[str, OptionForm]:
+        return {
+            k: f
+            for k, f in ctx.forms.items()
+            if f is not None
+            and k not in _DEDICATED_VALUES
+            and (
+                k == "boot"
+                or f.type in ("enum", "int_or_enum")
+                or (f.type == "int" and (f.min is not None or f.max is not None))
+            )
+        }
+
+    return ctx.catalogue.memo(("valued", ctx.fmt), build)
+
+
 def check_values(ctx: Ctx) -> None:
     """XEN-VAL-001: enumerated values and integer ranges from the catalogue."""
+    valued = _valued(ctx)
     for key in ctx.settings:
-        form = ctx.form(key)
+        form = valued.get(key)
+        if form is None:
+            continue
         sc = ctx.scalar(key)
-        if form is None or sc is None or key in _DEDICATED_VALUES:
+        if sc is None:
             continue
         if key == "boot":
             letters = "abcdn" if ctx.xm else "cdn"
@@ -366,7 +396,7 @@ def check_values(ctx: Ctx) -> None:
                     key=key,
                 )
         elif form.type == "int" and (form.min is not None or form.max is not None):
-            n = ctx.scalar_int(sc)
+            n = ctx.int_of(key)
             if n is None:
                 continue
             if (form.min is not None and n < form.min) or (form.max is not None and n > form.max):

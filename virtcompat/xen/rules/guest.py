@@ -4,6 +4,7 @@ guest type ignores."""
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
+from virtcompat.xen.options import OptionForm
 from virtcompat.xen.rules._base import INFO, E, W, _guest_label, config_rule
 
 NAME_REQUIRED = config_rule(
@@ -222,17 +223,30 @@ def check_guest_applicability(ctx: Ctx) -> None:
     xm create forwards HVM options only for builder='hvm' (configure_hvm); the catalogue's
     applies field records this per toolstack.
     """
-    if ctx.guest is None:
+    guest = ctx.guest
+    if guest is None:
         return
+    fmt = ctx.fmt
+    # The options this format reads but does not apply to this guest type, less those with
+    # a more specific rule.
+    inapplicable: dict[str, OptionForm] = ctx.catalogue.memo(
+        ("inapplicable", fmt, guest),
+        lambda: {
+            k: f
+            for k, f in ctx.forms.items()
+            if f is not None
+            and not f.ignored
+            and guest not in f.applies
+            and k not in _TYPE4_SKIP[fmt]
+        },
+    )
     for key in ctx.settings:
-        form = ctx.form(key)
-        if form is None or form.ignored or ctx.guest in form.applies:
-            continue
-        if key in _TYPE4_SKIP[ctx.fmt] or not ctx.nonempty(key):
+        form = inapplicable.get(key)
+        if form is None or not ctx.nonempty(key):
             continue
         ctx.add(
             TYPE_IGNORED_FOR_GUEST,
-            f"{key} is ignored for {_guest_label(ctx.guest)} guests ({ctx.fmt} applies it to "
+            f"{key} is ignored for {_guest_label(guest)} guests ({fmt} applies it to "
             + "/".join(a.upper() for a in form.applies)
             + ")",
             key=key,

@@ -36,6 +36,14 @@ _STANDARD_SCRIPTS = frozenset(
 )
 
 
+_XL_DANGEROUS_KEYS = frozenset(
+    {
+        "device_model_args", "device_model_args_hvm", "device_model_args_pv",
+        "device_model_override", "dm_restrict", "vpmu",
+    }
+)  # fmt: skip
+
+
 def _bootloader_is_standard(path: str) -> bool:
     base = path.rstrip("/").rsplit("/", 1)[-1]
     return base.startswith(("pygrub", "pvgrub"))
@@ -43,21 +51,25 @@ def _bootloader_is_standard(path: str) -> bool:
 
 def check_security(ctx: Ctx) -> None:  # noqa: C901 - a list of independent options
     """XEN-SEC-001: options that run code or expose hardware with dom0 privileges (§6)."""
-    for key in ("device_model_args", "device_model_args_hvm", "device_model_args_pv"):
-        if ctx.xl and ctx.has(key):
-            ctx.add(SEC_DANGEROUS, f"{key} passes arbitrary arguments to qemu", key=key)
-    if ctx.xl and ctx.has("device_model_override"):
-        ctx.add(
-            SEC_DANGEROUS,
-            "device_model_override runs a custom device-model binary",
-            key="device_model_override",
-        )
-    if ctx.xl and ctx.bool_of("dm_restrict") is False:
-        ctx.add(
-            SEC_DANGEROUS, "dm_restrict = 0 leaves the device model unrestricted", key="dm_restrict"
-        )
-    if ctx.xl and ctx.truthy("vpmu"):
-        ctx.add(SEC_DANGEROUS, "vpmu = 1: only for sufficiently privileged domains", key="vpmu")
+    # (Each of the xl-only findings needs its key set: most configs set none of them.)
+    if ctx.xl and not ctx.settings.keys().isdisjoint(_XL_DANGEROUS_KEYS):
+        for key in ("device_model_args", "device_model_args_hvm", "device_model_args_pv"):
+            if ctx.has(key):
+                ctx.add(SEC_DANGEROUS, f"{key} passes arbitrary arguments to qemu", key=key)
+        if ctx.has("device_model_override"):
+            ctx.add(
+                SEC_DANGEROUS,
+                "device_model_override runs a custom device-model binary",
+                key="device_model_override",
+            )
+        if ctx.bool_of("dm_restrict") is False:
+            ctx.add(
+                SEC_DANGEROUS,
+                "dm_restrict = 0 leaves the device model unrestricted",
+                key="dm_restrict",
+            )
+        if ctx.truthy("vpmu"):
+            ctx.add(SEC_DANGEROUS, "vpmu = 1: only for sufficiently privileged domains", key="vpmu")
     if _gfx_passthru_on(ctx):
         ctx.add(
             SEC_DANGEROUS,
@@ -73,6 +85,8 @@ def check_security(ctx: Ctx) -> None:  # noqa: C901 - a list of independent opti
         )
     for key in ("vif", "disk"):
         for item in ctx.strings(key) if isinstance(ctx.value(key), ListValue) else []:
+            if "script" not in item.text:
+                continue  # no script= field to read
             for k, v in _spec_fields(item.text):
                 if k == "script" and v and v.rsplit("/", 1)[-1] not in _STANDARD_SCRIPTS:
                     ctx.add(
@@ -85,7 +99,7 @@ def check_security(ctx: Ctx) -> None:  # noqa: C901 - a list of independent opti
 
 def check_secrets(ctx: Ctx) -> None:
     """XEN-SEC-002: passwords in the config are reported as present and never shown."""
-    for key in ctx.settings:
+    for key in ctx.settings if ctx.secret_keys else ():
         if is_secret_key(key) and ctx.nonempty(key):
             ctx.add(
                 SEC_SECRET,
@@ -93,6 +107,8 @@ def check_secrets(ctx: Ctx) -> None:
                 key=key,
                 hint="restrict the config file's permissions",
             )
+    if not ctx.secret_fields:
+        return
     for key in ("vfb", "vif", "disk", "vtpm"):
         for item in ctx.strings(key) if isinstance(ctx.value(key), ListValue) else []:
             if spec_secrets(item.text):

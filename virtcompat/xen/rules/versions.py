@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
+from virtcompat.xen.options import OptionForm
 from virtcompat.xen.rules._base import INFO, E, W, config_rule
 
 VER_TOOLSTACK = config_rule(
@@ -40,6 +41,19 @@ VER_DEPRECATED = config_rule(
 )
 
 
+def _dated(ctx: Ctx) -> dict[str, OptionForm]:
+    """The options check_versions has something to say about: added, removed or deprecated
+    in some release."""
+    return ctx.catalogue.memo(
+        ("dated", ctx.fmt),
+        lambda: {
+            k: f
+            for k, f in ctx.forms.items()
+            if f is not None and (f.since or f.removed or (f.deprecated and k != "builder"))
+        },
+    )
+
+
 def check_versions(ctx: Ctx) -> None:
     """XEN-VER-001/002/003: the toolstack and each option against the target release."""
     v = ctx.version
@@ -58,17 +72,18 @@ def check_versions(ctx: Ctx) -> None:
                 f"xm/xend is deprecated in Xen {v} (xl is the default toolstack since 4.2)",
                 severity=INFO,
             )
+    dated = _dated(ctx)
     for key in ctx.settings:
-        form = ctx.form(key)
+        form = dated.get(key)
         if form is None:
             continue
-        if v is not None and form.since and v.before(form.since):
+        if v is not None and form.since and not ctx.at_least(form.since):
             ctx.add(
                 VER_OPTION,
                 f"{key} is not read by {ctx.fmt} in Xen {v} (since {form.since}): silently ignored",
                 key=key,
             )
-        if v is not None and form.removed and v.at_least(form.removed):
+        if v is not None and form.removed and ctx.at_least(form.removed):
             ctx.add(
                 VER_OPTION,
                 f"{key} is no longer read by {ctx.fmt} in Xen {v} (removed in {form.removed})",
@@ -77,7 +92,7 @@ def check_versions(ctx: Ctx) -> None:
         dep = form.deprecated
         if dep is None or key == "builder":  # builder: XEN-TYPE-002
             continue
-        if v is not None and dep.since and v.before(dep.since):
+        if v is not None and dep.since and not ctx.at_least(dep.since):
             continue
         when = f" since {dep.since}" if dep.since else ""
         msg = f"{key} is deprecated{when}"
