@@ -20,7 +20,6 @@ from virtcompat.domain.spec import (
     Val,
 )
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import _spec_fields
 from virtcompat.xen.syntax import ListValue, Scalar
 
 _BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F]{1,2})[.,]([0-7])")
@@ -169,7 +168,7 @@ def _graphics(ctx: Ctx, present: frozenset[str] | set[str]) -> tuple[Graphics, .
             out.append(Graphics(key, None, _password(ctx.str_of(f"{key}passwd")), _pos(ctx, key)))
     if "vfb" in present and isinstance(ctx.value("vfb"), ListValue):
         for item in ctx.strings("vfb"):
-            fields = dict(_spec_fields(item.text))
+            fields = dict(ctx.fields_of(item.text))
             if fields.get("vnc") == "1" or fields.get("type") == "vnc":
                 pw = _password(fields.get("vncpasswd", passwd))
                 out.append(Graphics("vnc", fields.get("vnclisten"), pw, _at(item, "vfb"), "vfb"))

@@ -80,6 +80,21 @@ def py_int_str(text: str) -> int | None:
     return int(s)
 
 
+def spec_fields(text: str) -> list[tuple[str, str | None]]:
+    """Split a 'k=v,k=v' device spec (vif, vfb, pci options); items without '=' get None."""
+    out: list[tuple[str, str | None]] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" in part:
+            k, v = part.split("=", 1)
+            out.append((k.strip(), v.strip()))
+        else:
+            out.append((part, None))
+    return out
+
+
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -138,6 +153,8 @@ class Ctx:
         self._ints: dict[str, int | None] = {}
         # at_least, per release, once.
         self._releases: dict[str, bool] = {}
+        # fields_of, per spec string, once: a vif entry is read by two checks.
+        self._fields: dict[str, list[tuple[str, str | None]]] = {}
 
     # -- format and version ----------------------------------------------------------
     def at_least(self, release: str) -> bool | None:
@@ -226,6 +243,13 @@ class Ctx:
         if form is not None and form.type == "bool":
             return self.bool_of(key) is not False
         return v.text != ""
+
+    def fields_of(self, text: str) -> list[tuple[str, str | None]]:
+        """spec_fields(text), split once per config (callers must not change the list)."""
+        fields = self._fields.get(text)
+        if fields is None:
+            fields = self._fields[text] = spec_fields(text)
+        return fields
 
     def position(self, key: str) -> tuple[int | None, int | None]:
         s = self.settings.get(key)

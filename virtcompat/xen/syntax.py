@@ -816,6 +816,8 @@ class _Parser:
             self.secret_key = False
             self._flush_side_issues()
             if xl and not self.buf and self._simple_statements():
+                if self.lx.i >= self.lx.n:
+                    break  # what peek() would find: the end of the file
                 continue
             tok = self.peek()
             if tok.kind is _T.EOF:
@@ -863,9 +865,12 @@ class _Parser:
         return self.res
 
     def _simple_statements(self) -> bool:
-        """Take the run of statements _XL_SIMPLE_STATEMENT matches from here (xl, empty token
-        buffer), building what _assignment would: the key's and the value's positions, the
-        value as its token would carry it. False when the first one does not match."""
+        """Take the blank and comment lines from here, then the run of statements
+        _XL_SIMPLE_STATEMENT matches (xl, empty token buffer), building what _assignment
+        would: the key's and the value's positions, the value as its token would carry it.
+        False when there was neither. (Blank lines are what the NEWLINE tokens would take:
+        the lexer skips blanks and tabs before a comment or a newline, and eats the
+        _BLANK_LINES_XL run after it.)"""
         lx = self.lx
         s = lx.s
         match = _XL_SIMPLE_STATEMENT.match
@@ -873,6 +878,12 @@ class _Parser:
         append = assignments.append
         line, start, i = lx.line, lx.line_start, lx.i
         taken = False
+        blank = _BLANK_LINES_XL.match(s, i)
+        if blank is not None:
+            start = blank.end()
+            line += s.count("\n", i, start)
+            i = start
+            taken = True
         while len(assignments) < MAX_ASSIGNMENTS and (m := match(s, i)) is not None:
             key, dq, sq, number = m.group(1, 2, 3, 4)
             value: Value

@@ -42,6 +42,7 @@ from virtcompat.xen.syntax import (
     GATE_RELEASE,
     MAX_LINE_CHARS,
     Assignment,
+    Gate,
     IssueKind,
     ListValue,
     Mode,
@@ -113,7 +114,7 @@ def validate_config(
     _prescan(text, chosen, pre)
 
     settings = _settings(parsed, chosen, cat, pre)
-    secrets, secret_keys, secret_fields = _secret_values(settings)
+    secrets, secret_keys, secret_fields = _secret_values(settings, _verbatim(text, parsed))
     scrub = Scrubber(secrets)
     ctx = Ctx(chosen, version, host, settings, cat, scrub)
     ctx.secret_keys, ctx.secret_fields = secret_keys, secret_fields
@@ -574,34 +575,56 @@ def _append(
     return prev
 
 
-def _secret_values(settings: Mapping[str, Setting]) -> tuple[list[str], bool, bool]:
+def _verbatim(text: str, parsed: ParseResult) -> str | None:
+    """``text`` when every key and value read from it is a run of its own characters, so a
+    secret marker in one is a marker in ``text``: xl without '+='. (An xl escape stands for
+    a quote, a backslash or a control character, never a letter, and a bad one makes the
+    value unreadable; '+=' glues two strings together; xm escapes can spell letters.)"""
+    if parsed.mode is not Mode.XL or any(g.gate is Gate.PLUS_ASSIGN for g in parsed.gates):
+        return None
+    return text
+
+
+def _secret_values(
+    settings: Mapping[str, Setting], source: str | None = None
+) -> tuple[list[str], bool, bool]:
     """(secrets, keys, fields): the literal secrets to mask everywhere (every value of a
     password-like key, the password-like fields of spec strings), whether any key is
     password-like, and whether any value may hold such a field.
 
-    Almost no config has either, so one pre-test over all the keys and values joined by
-    newlines stands for one per key and per value: the markers (the same words for keys and
-    for fields) are ASCII words without a newline, and lower-casing maps each character on
-    its own as far as ASCII letters go, so the joined text matches exactly when one of its
-    parts does."""
-    texts: list[str] = list(settings)
+    Almost no config has either, so one pre-test stands for one per key and per value: on
+    ``source`` (see _verbatim) when given, else on all the keys and values joined by
+    newlines. The markers (the same words for keys and for fields) are ASCII words without a
+    newline, and lower-casing maps each character on its own as far as ASCII letters go, so
+    the text tested matches whenever one of the parts does."""
+    if source is not None and not may_hold_secret(source):
+        return [], False, False
+    texts: list[str] = []
     for s in settings.values():
         value = s.value
         if isinstance(value, Scalar):
             texts.append(value.text)
         elif isinstance(value, ListValue):
             texts.extend(sc.text for sc in _scalars(value))
-    if not may_hold_secret("\n".join(texts)):
+    marked_keys = may_hold_secret("\n".join(settings))
+    marked_values = may_hold_secret("\n".join(texts))
+    if not marked_keys and not marked_values:
         return [], False, False
     secrets: list[str] = []
     keys = fields = False
+    if not marked_values:  # only password-like keys: their values, in order
+        for key, s in settings.items():
+            if is_secret_key(key):
+                keys = True
+                secrets.extend(sc.text for sc in _scalars(s.value))
+        return secrets, keys, False
     for key, s in settings.items():
-        secret_key = is_secret_key(key)
+        secret_key = marked_keys and is_secret_key(key)
         keys = keys or secret_key
         for sc in _scalars(s.value):
             if secret_key:
                 secrets.append(sc.text)
-            if may_hold_secret(sc.text):
+            if marked_values and may_hold_secret(sc.text):
                 fields = True
                 secrets.extend(spec_secrets(sc.text))
     return secrets, keys, fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from virtcompat.capability import Capability, Status
 from virtcompat.rules.registry import Applies, Rule, Severity, register
-from virtcompat.xen.context import Ctx
+from virtcompat.xen.context import Ctx, spec_fields
 from virtcompat.xen.redact import is_secret_key
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -139,19 +139,8 @@ def _shown(ctx: Ctx, key: str, text: str) -> str:
     return repr(shown)
 
 
-def _spec_fields(text: str) -> list[tuple[str, str | None]]:
-    """Split a 'k=v,k=v' device spec (vif, vfb, pci options); items without '=' get None."""
-    out: list[tuple[str, str | None]] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" in part:
-            k, v = part.split("=", 1)
-            out.append((k.strip(), v.strip()))
-        else:
-            out.append((part, None))
-    return out
+# Split a 'k=v,k=v' device spec (Ctx.fields_of: once per config and text).
+_spec_fields = spec_fields
 
 
 def _guest_label(guest: str) -> str:

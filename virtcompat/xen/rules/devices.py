@@ -6,7 +6,7 @@ import re
 
 from virtcompat.rules.registry import Severity
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _spec_fields, config_rule
+from virtcompat.xen.rules._base import E, W, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
 DISK_SPEC = config_rule(
@@ -94,18 +94,19 @@ def _xm_disk_problem(spec: str) -> tuple[Severity, str] | None:
 
 
 def _xl_disk_problem(spec: str) -> tuple[Severity, str] | None:
-    positional: list[str] = []
+    w_bang = False  # a positional 'w!', reported when no key=value is wrong
     for part in spec.split(","):
-        part = part.strip()
         if "=" in part:
+            # (Stripping key and value is stripping the part first: no '=' is whitespace.)
             k, v = part.split("=", 1)
-            allowed = _XL_DISK_VALUES.get(k.strip())
+            k = k.strip()
+            allowed = _XL_DISK_VALUES.get(k)
             if allowed is not None and v.strip() not in allowed:
-                extra = " (xl has no 'w!')" if k.strip() == "access" else ""
-                return E, f"{k.strip()}={v.strip()} is not one of {', '.join(allowed)}{extra}"
-        else:
-            positional.append(part)
-    if "w!" in positional:
+                extra = " (xl has no 'w!')" if k == "access" else ""
+                return E, f"{k}={v.strip()} is not one of {', '.join(allowed)}{extra}"
+        elif not w_bang:
+            w_bang = part.strip() == "w!"
+    if w_bang:
         return E, "xl has no 'w!' access mode (RN45); use 'w'"
     return None
 
@@ -127,7 +128,7 @@ def check_vifs(ctx: Ctx) -> None:
     for item in value.items:
         if not isinstance(item, Scalar):
             continue
-        for k, v in _spec_fields(item.text):
+        for k, v in ctx.fields_of(item.text):
             if v is None:
                 ctx.add(VIF_SPEC, f"vif item {k!r} is not key=value", key="vif", at=item)
             elif ctx.xm and k not in _XM_VIF_KEYS:

@@ -5,7 +5,7 @@ DomainSpec for every format (virtcompat/domain/rules/display.py)."""
 from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
-from virtcompat.xen.rules._base import E, W, _spec_fields, config_rule
+from virtcompat.xen.rules._base import E, W, config_rule
 from virtcompat.xen.syntax import ListValue, Scalar
 
 GFX_NOGRAPHIC = config_rule(
@@ -132,7 +132,7 @@ def check_xm_pv_graphics(ctx: Ctx) -> None:
     for item in vfb.items:
         if not isinstance(item, Scalar):
             continue
-        for k, _v in _spec_fields(item.text):
+        for k, _v in ctx.fields_of(item.text):
             if k not in _XM_VFB_KEYS:
                 ctx.add(
                     GFX_PV_XM,

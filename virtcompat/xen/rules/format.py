@@ -254,13 +254,15 @@ def check_shapes(ctx: Ctx) -> None:
     xl prints a warning and uses the default (xlu_cfg_get_long/get_defbool), so the setting
     silently does nothing; xm values from a file are stored raw and fail xend's int().
     """
-    forms = ctx.forms
+    types = ctx.catalogue.memo(
+        ("types", ctx.fmt), lambda: {k: f.type for k, f in ctx.forms.items() if f is not None}
+    )
     for key, value in ctx.values.items():
-        form = forms.get(key)
-        if form is None:
+        type_ = types.get(key)
+        if type_ is None:
             continue
         if isinstance(value, ListValue):
-            if form.type in _SCALAR_TYPES:
+            if type_ in _SCALAR_TYPES:
                 ctx.add(
                     FMT_TYPE,
                     f"{key} is a list but should be a single value",
@@ -276,7 +278,7 @@ def check_shapes(ctx: Ctx) -> None:
                     )
                     break
             continue
-        if form.type == "list":
+        if type_ == "list":
             hint = (
                 "xm iterates a string character by character here"
                 if ctx.xm
@@ -284,9 +286,9 @@ def check_shapes(ctx: Ctx) -> None:
             )
             ctx.add(FMT_TYPE, f"{key} should be a list: [ ... ]", key=key, hint=hint)
             continue
-        if form.type == "bool":
+        if type_ == "bool":
             _check_bool_shape(ctx, key, value)
-        elif form.type == "int":
+        elif type_ == "int":
             _check_int_shape(ctx, key, value)
 
 

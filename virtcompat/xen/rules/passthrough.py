@@ -133,6 +133,16 @@ _XL_PCI_KEYS = frozenset(
 )
 
 
+# Every key check_pci reads (gfx_passthru only matters without devices; pci_msitranslate
+# and e820_host only with them).
+_PCI_KEYS = frozenset(
+    {
+        "pci", "dtdev", "passthrough", "pci_permissive", "pci_seize", "iomem", "ioports",
+        "irqs", "irq", "pci_power_mgmt", "rdm", "gfx_passthru",
+    }
+)  # fmt: skip
+
+
 def _pci_devices(ctx: Ctx) -> list[Scalar]:
     return [d for d in ctx.strings("pci") if d.text.strip()] if ctx.has("pci") else []
 
@@ -175,6 +185,8 @@ def _parse_pci(ctx: Ctx, item: Scalar) -> tuple[str | None, dict[str, str | None
 
 def check_pci(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bottom
     """XEN-PCI-003..008 (config side) and XEN-PCI-001/002 (host side) for passthrough."""
+    if ctx.settings.keys().isdisjoint(_PCI_KEYS):
+        return  # every finding below needs one of these keys set
     devices = _pci_devices(ctx)
     per_device: list[tuple[Scalar, dict[str, str | None]]] = []
     for item in devices:

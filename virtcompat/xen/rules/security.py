@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.redact import is_secret_key, spec_secrets
-from virtcompat.xen.rules._base import INFO, W, _gfx_passthru_on, _spec_fields, config_rule
-from virtcompat.xen.syntax import ListValue
+from virtcompat.xen.rules._base import INFO, W, _gfx_passthru_on, config_rule
+from virtcompat.xen.syntax import ListValue, Scalar
 
 SEC_DANGEROUS = config_rule(
     "XEN-SEC-001",
@@ -84,10 +84,11 @@ def check_security(ctx: Ctx) -> None:  # noqa: C901 - a list of independent opti
             key="bootloader",
         )
     for key in ("vif", "disk"):
-        for item in ctx.strings(key) if isinstance(ctx.value(key), ListValue) else []:
-            if "script" not in item.text:
+        value = ctx.value(key)
+        for item in value.items if isinstance(value, ListValue) else ():
+            if not isinstance(item, Scalar) or "script" not in item.text:
                 continue  # no script= field to read
-            for k, v in _spec_fields(item.text):
+            for k, v in ctx.fields_of(item.text):
                 if k == "script" and v and v.rsplit("/", 1)[-1] not in _STANDARD_SCRIPTS:
                     ctx.add(
                         SEC_DANGEROUS,

@@ -59,9 +59,14 @@ USB_VERSION = config_rule(
 )
 
 
+_USB_KEYS = frozenset({"usb", "usbdevice", "usbversion", "spiceusbredirection"})
+
+
 def check_usb(ctx: Ctx) -> None:  # noqa: C901 - one rule family, read top to bottom
     """XEN-USB-001/002/004: usb/usbdevice are HVM-only, usb=1, usbversion. (The usbdevice
     values, XEN-USB-003, run on the DomainSpec: virtcompat/domain/rules/usb.py.)"""
+    if ctx.settings.keys().isdisjoint(_USB_KEYS):
+        return  # every finding below needs one of these keys set
     usb = ctx.truthy("usb")
     devices = [d for d in ctx.strings("usbdevice") if d.text]
     device_set = bool(devices)

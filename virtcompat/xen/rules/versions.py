@@ -5,6 +5,7 @@ from __future__ import annotations
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.options import OptionForm
 from virtcompat.xen.rules._base import INFO, E, W, config_rule
+from virtcompat.xen.versions import XenVersion
 
 VER_TOOLSTACK = config_rule(
     "XEN-VER-001",
@@ -54,6 +55,35 @@ def _dated(ctx: Ctx) -> dict[str, OptionForm]:
     )
 
 
+def _reported(ctx: Ctx) -> frozenset[str]:
+    """The options of _dated that check_versions reports for this target release: a
+    function of the release's numbers, kept for the last few releases asked about."""
+    v = ctx.version
+    per_release: dict[tuple[int, ...] | None, frozenset[str]]
+    per_release = ctx.catalogue.memo(("versions reported", ctx.fmt), dict)
+    parts = v.parts if v is not None else None
+    keys = per_release.get(parts)
+    if keys is None:
+        if len(per_release) >= 64:
+            per_release.clear()
+        keys = per_release[parts] = frozenset(
+            k for k, f in _dated(ctx).items() if _reports(k, f, v)
+        )
+    return keys
+
+
+def _reports(key: str, form: OptionForm, v: XenVersion | None) -> bool:
+    """Does check_versions add a finding for ``key`` (the conditions of its loop)?"""
+    if v is not None and form.since and v.before(form.since):
+        return True
+    if v is not None and form.removed and v.at_least(form.removed):
+        return True
+    dep = form.deprecated
+    if dep is None or key == "builder":
+        return False
+    return not (v is not None and dep.since and v.before(dep.since))
+
+
 def check_versions(ctx: Ctx) -> None:
     """XEN-VER-001/002/003: the toolstack and each option against the target release."""
     v = ctx.version
@@ -73,10 +103,11 @@ def check_versions(ctx: Ctx) -> None:
                 severity=INFO,
             )
     dated = _dated(ctx)
+    reported = _reported(ctx)
     for key in ctx.settings:
-        form = dated.get(key)
-        if form is None:
+        if key not in reported:
             continue
+        form = dated[key]
         if v is not None and form.since and not ctx.at_least(form.since):
             ctx.add(
                 VER_OPTION,
