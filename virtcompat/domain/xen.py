@@ -42,15 +42,17 @@ def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
     n = ctx.int_of(key)
     if n is None:
         return None
-    return Val(n * scale, _pos(ctx, key), str(n))
+    v = ctx.settings[key].value  # a number: the key is set to a readable scalar
+    return Val(n * scale, Pos(v.line, v.column, key), str(n))
 
 
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
     b = ctx.bool_of(key)
     if b is None:
         return None
-    sc = ctx.scalar(key)
-    return Val(b, _pos(ctx, key), sc.text if sc else "")
+    v = ctx.settings[key].value  # a boolean: the key is set to a readable scalar
+    assert isinstance(v, Scalar)
+    return Val(b, Pos(v.line, v.column, key), v.text)
 
 
 def _pci_address(text: str) -> str | None:
@@ -66,6 +68,7 @@ _BOOLS = ("hap", "pae", "acpi", "apic", "paused", "nographic", "vnc", "sdl", "nx
 _GRAPHICS = ("vnc", "sdl", "spice")
 _EVENTS = ("on_poweroff", "on_reboot", "on_crash")
 _XL_EVENTS = ("on_watchdog", "on_soft_reset")
+_ALL_EVENTS = _EVENTS + _XL_EVENTS
 # Every key the model reads; a config sets a handful, so only those are looked at (this runs
 # on every xl request, after the checks).
 _KEYS = frozenset(
@@ -136,7 +139,7 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
             basis="localtime" if localtime else "utc",
             pos=_pos(ctx, key),
         )
-    for event in _EVENTS + (_XL_EVENTS if ctx.xl else ()):
+    for event in _ALL_EVENTS if ctx.xl else _EVENTS:
         if event in present and (action := ctx.str_of(event)) is not None:
             spec.lifecycle[event] = Val(action, _pos(ctx, event), action)
     return spec

@@ -18,8 +18,11 @@ from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen.findings import Finding
 from virtcompat.xen.options import Catalogue, OptionForm, XenOption
 from virtcompat.xen.redact import Scrubber
-from virtcompat.xen.syntax import ListValue, Opaque, Scalar, Value
+from virtcompat.xen.syntax import Assignment, ListValue, Opaque, Scalar, Value
 from virtcompat.xen.versions import XenVersion
+
+# Severity.value without the enum's property lookup (ctx.add runs for every finding).
+_SEVERITY_TEXT: dict[Severity, str] = {s: s.value for s in Severity}
 
 # C long on the 64-bit hosts libxl runs on.
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -27,10 +30,16 @@ _MAX_DIGITS = 40  # longer digit strings are out of range anyway; never hand the
 _WS = " \t\n\r\f\v"
 
 
+def _plain_decimal(text: str) -> bool:
+    """Plain decimal digits that strtol reads as themselves: no sign, no base prefix (a
+    leading 0 is octal), no overflow."""
+    return text.isascii() and text.isdigit() and len(text) <= 18 and (text[0] != "0" or text == "0")
+
+
 def c_strtol(text: str) -> int | None:
     """``strtol(text, &end, 0)`` accepted only when it consumes the whole text (libxlu)."""
-    if text.isascii() and text.isdigit() and len(text) <= 18 and (text[0] != "0" or text == "0"):
-        return int(text)  # the common case, plain decimal: no sign, base prefix or overflow
+    if _plain_decimal(text):
+        return int(text)  # the common case: no sign, base prefix or overflow
     s = text.lstrip(_WS)
     sign = 1
     if s[:1] in ("+", "-"):
@@ -98,12 +107,17 @@ def spec_fields(text: str) -> list[tuple[str, str | None]]:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """The effective value of one key (last assignment wins; ``+=`` applied)."""
+    """The effective value of one key as validate builds it (``+=`` applied)."""
 
     key: str
     value: Value
     line: int
     column: int
+
+
+# The effective value of one key (last assignment wins; '+=' applied): the statement itself
+# when a plain '=' set it last, else a Setting. Checks read key, value, line and column.
+AnySetting = Setting | Assignment
 
 
 def value_position(value: Value) -> tuple[int, int]:
@@ -118,7 +132,7 @@ class Ctx:
         fmt: str,
         version: XenVersion | None,
         host: Mapping[str, Capability] | None,
-        settings: Mapping[str, Setting],
+        settings: Mapping[str, AnySetting],
         catalogue: Catalogue,
         scrub: Scrubber,
     ) -> None:
@@ -195,7 +209,13 @@ class Ctx:
         if key in ints:
             return ints[key]
         v = self.values.get(key)
-        n = ints[key] = self.scalar_int(v) if isinstance(v, Scalar) else None
+        if not isinstance(v, Scalar):
+            n = None
+        elif self.xl and v.kind == "number" and v.text.isdigit() and _plain_decimal(v.text):
+            n = int(v.text)  # c_strtol's common case, without two calls
+        else:
+            n = self.scalar_int(v)
+        ints[key] = n
         return n
 
     def scalar_int(self, sc: Scalar) -> int | None:
@@ -277,13 +297,13 @@ class Ctx:
             line, column = self.position(key)
         self.findings.append(
             Finding(
-                rule=rule.id,
-                severity=(severity or rule.severity).value,
-                key=key,
-                line=line,
-                column=column,
-                message=self.scrub(message),
-                hint=self.scrub(hint) if hint is not None else None,
-                related=related,
+                rule.id,
+                _SEVERITY_TEXT[severity or rule.severity],
+                key,
+                line,
+                column,
+                self.scrub(message),
+                self.scrub(hint) if hint is not None else None,
+                related,
             )
         )

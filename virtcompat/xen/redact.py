@@ -54,14 +54,14 @@ def may_hold_secret(text: str) -> bool:
 
 def mask_fields(text: str) -> str:
     """Mask password-like ``k=v`` fields: ``vncpasswd=abc`` -> ``vncpasswd=***``."""
-    if not may_hold_secret(text):
+    if not _has_marker(text):
         return text
     return _FIELD_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 
 def spec_secrets(text: str) -> list[str]:
     """The values of password-like fields in a spec string (to mask them elsewhere too)."""
-    if not may_hold_secret(text):
+    if not _has_marker(text):
         return []
     return [m.group(3) for m in _FIELD_RE.finditer(text) if m.group(3)]
 
@@ -78,7 +78,16 @@ class Scrubber:
         self.active = bool(self._secrets)
 
     def __call__(self, text: str) -> str:
+        if self._secrets:
+            text = self.literals(text)
+        if not _has_marker(text):  # mask_fields, inline: this runs for every message
+            return text
+        return mask_fields(text)
+
+    def literals(self, text: str) -> str:
+        """Only the known secret values masked: all of __call__ for a text without a
+        password-like field (masking a literal cannot make one: it writes '***')."""
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
-        return mask_fields(text)
+        return text

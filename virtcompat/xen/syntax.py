@@ -49,7 +49,9 @@ MAX_LIST_ITEMS = 4096
 # Nothing in them can raise an issue, a gate or a marker (no dotted key, no escape, no
 # CR/NUL, strings within MAX_STRING_CHARS, a final newline), so the parser takes each in one
 # match instead of several tokens; anything else falls to the tokenizer. Groups: 1 key,
-# 2/3 a "..."/'...' string, 4 a number, 5 the '[' of a list and 6 its items. The trailing
+# 2/3 a "..."/'...' string, 4 a number; a list of one string: 5 its '[', 6/7 the string;
+# any other list: 8 its '[' and 9 its items. The one that closed last (Match.lastindex)
+# says which: 2, 3, 4, 6, 7, 8 (an empty list) or 9. The trailing
 # lines are what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
 # repetition, so greedy is the same maximal run. Bounded quantifiers, each list item starts at
 # a quote, and no line is crossed before the statement's newline: linear on any input.
@@ -58,6 +60,7 @@ _XL_SIMPLE_STATEMENT = re.compile(
     (
         r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*"
         r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63})"
+        r"|(\[)[ \t]*(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})')[ \t]*,?[ \t]*\]"
         r"|(\[)[ \t]*((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?[ \t]*\])"
         r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
     )
@@ -885,29 +888,32 @@ class _Parser:
             i = start
             taken = True
         while len(assignments) < MAX_ASSIGNMENTS and (m := match(s, i)) is not None:
-            key, dq, sq, number = m.group(1, 2, 3, 4)
+            g = m.lastindex
             value: Value
-            if dq is not None:
+            if g == 2 or g == 3:
                 # A string token's column is its opening quote's.
-                value = Scalar("string", dq, line, m.start(2) - start)
-            elif sq is not None:
-                value = Scalar("string", sq, line, m.start(3) - start)
-            elif number is not None:
-                value = Scalar("number", number, line, m.start(4) - start + 1)
+                value = Scalar("string", m.group(g), line, m.start(g) - start)
+            elif g == 4:
+                value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
+            elif g == 6 or g == 7:
+                item = Scalar("string", m.group(g), line, m.start(g) - start)
+                value = ListValue((item,), line, m.start(5) - start + 1)
             else:
                 items: tuple[Value, ...] = ()
-                if m.start(6) >= 0:
+                if g == 9:
                     # Items hold no quote of their own kind and no escape: each match is one
                     # item, its column the opening quote's.
                     items = tuple(
-                        Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
-                        for im in _XL_LIST_ITEM.finditer(s, m.start(6), m.end(6))
+                        [
+                            Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
+                            for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9))
+                        ]
                     )
-                value = ListValue(items, line, m.start(5) - start + 1)
-            append(Assignment(key, "=", value, line, m.start(1) - start + 1))
-            i = m.end()
-            line += s.count("\n", m.start(), i)
-            start = i
+                value = ListValue(items, line, m.start(8) - start + 1)
+            append(Assignment(m.group(1), "=", value, line, m.start(1) - start + 1))
+            end = m.end()
+            line += s.count("\n", i, end)
+            i = start = end
             taken = True
         if taken:
             lx.i, lx.line, lx.line_start = i, line, start

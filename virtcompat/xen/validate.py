@@ -27,7 +27,7 @@ from virtcompat.domain.spec import DomainSpec
 from virtcompat.domain.xen import spec_from_ctx
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen import rules as R
-from virtcompat.xen.context import Ctx, Setting, c_strtol, py2_int_literal
+from virtcompat.xen.context import AnySetting, Ctx, Setting, c_strtol, py2_int_literal
 from virtcompat.xen.findings import Finding, ValidationResult
 from virtcompat.xen.options import Catalogue, catalogue
 from virtcompat.xen.redact import (
@@ -118,9 +118,10 @@ def validate_config(
     scrub = Scrubber(secrets)
     ctx = Ctx(chosen, version, host, settings, cat, scrub)
     ctx.secret_keys, ctx.secret_fields = secret_keys, secret_fields
-    ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
     ctx.findings.extend(pre)
-    _syntax_findings(ctx, parsed, version)
+    if parsed.issues or parsed.gates:  # (a clean file has neither)
+        ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
+        _syntax_findings(ctx, parsed, version)
     ctx.host_vendor = host_vendor
     for check in R.CHECKS:
         check(ctx)
@@ -481,9 +482,10 @@ _NUMERIC_TYPES = frozenset({"int", "bool"})
 
 def _settings(
     parsed: ParseResult, fmt: str, cat: Catalogue, out: list[Finding]
-) -> dict[str, Setting]:
-    """Effective settings: last assignment wins, xl '+=' appends, xm drops non-vtypes."""
-    settings: dict[str, Setting] = {}
+) -> dict[str, AnySetting]:
+    """Effective settings: last assignment wins, xl '+=' appends, xm drops non-vtypes. A key
+    a plain '=' set last keeps that Assignment as its setting (no copy)."""
+    settings: dict[str, AnySetting] = {}
     first_line: dict[str, int] = {}
     duplicates: set[str] = set()
     names = cat.for_format(fmt)
@@ -530,13 +532,13 @@ def _settings(
             settings.pop(key, None)
         else:
             first_line[key] = a.line
-        settings[key] = Setting(key, value, a.line, a.column)
+        settings[key] = a if a.op == "=" else Setting(key, value, a.line, a.column)
     return settings
 
 
 def _append(
-    a: Assignment, prev: Setting, names: Mapping[str, Any], out: list[Finding]
-) -> Setting | None:
+    a: Assignment, prev: AnySetting, names: Mapping[str, Any], out: list[Finding]
+) -> AnySetting | None:
     """libxlu '+=': string+string and list+list concatenate; numeric keys are ignored."""
     opt = names.get(a.key)
     form = opt.xl if opt is not None else None
@@ -586,7 +588,7 @@ def _verbatim(text: str, parsed: ParseResult) -> str | None:
 
 
 def _secret_values(
-    settings: Mapping[str, Setting], source: str | None = None
+    settings: Mapping[str, AnySetting], source: str | None = None
 ) -> tuple[list[str], bool, bool]:
     """(secrets, keys, fields): the literal secrets to mask everywhere (every value of a
     password-like key, the password-like fields of spec strings), whether any key is
@@ -692,9 +694,11 @@ _INT_KINDS = frozenset({"number", "int", "long"})
 def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
     """The settings as JSON (``_json_value``), secrets masked; unreadable values (needs
     Python, syntax errors) are left out. A top-level number is the one the checks read
-    (``Ctx.int_of``: strtol for xl, the Python literal for xm), and with no secret to mask
-    and no password-like field in any value, scrubbing leaves every string as it is."""
-    plain = not ctx.secret_fields and not scrub.active
+    (``Ctx.int_of``: strtol for xl, the Python literal for xm). With no password-like field
+    in any value (``plain``), scrubbing a string only masks the literal secrets, and with
+    none of those either it leaves every string as it is."""
+    plain = not ctx.secret_fields
+    verbatim = plain and not scrub.active
     secret_keys = ctx.secret_keys
     out: dict[str, Any] = {}
     for key, value in ctx.values.items():
@@ -703,8 +707,15 @@ def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
         elif isinstance(value, Scalar) and value.kind in _INT_KINDS:
             n = ctx.int_of(key)
             out[key] = n if n is not None else value.text
-        elif plain and isinstance(value, Scalar) and value.kind == "string":
+        elif verbatim and isinstance(value, Scalar) and value.kind == "string":
             out[key] = value.text
+        elif verbatim and isinstance(value, ListValue):
+            out[key] = [
+                item.text
+                if isinstance(item, Scalar) and item.kind == "string"
+                else _json_value(item, scrub, plain)
+                for item in value.items
+            ]
         else:
             out[key] = _json_value(value, scrub, plain)
     return out
@@ -712,13 +723,13 @@ def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
 
 def _json_value(value: Value, scrub: Scrubber, plain: bool = False) -> Any:
     """A JSON-serialisable echo of a value: xl numbers with their strtol meaning. ``plain``:
-    no secret or password-like field to mask in any string."""
+    no password-like field in any string, only the literal secrets to mask."""
     if isinstance(value, ListValue):
         return [_json_value(v, scrub, plain) for v in value.items]
     if isinstance(value, Opaque):
         return None
     if value.kind == "string":
-        return value.text if plain else scrub(mask_fields(value.text))
+        return scrub.literals(value.text) if plain else scrub(mask_fields(value.text))
     if value.kind == "number":  # xl atom: strtol meaning, raw text if not a number
         n = c_strtol(value.text)
         return n if n is not None else value.text

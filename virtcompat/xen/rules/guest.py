@@ -240,6 +240,8 @@ def check_guest_applicability(ctx: Ctx) -> None:
             and k not in _TYPE4_SKIP[fmt]
         },
     )
+    if ctx.settings.keys().isdisjoint(inapplicable.keys()):
+        return
     for key in ctx.settings:
         form = inapplicable.get(key)
         if form is None or not ctx.nonempty(key):

@@ -102,8 +102,10 @@ def check_versions(ctx: Ctx) -> None:
                 f"xm/xend is deprecated in Xen {v} (xl is the default toolstack since 4.2)",
                 severity=INFO,
             )
-    dated = _dated(ctx)
     reported = _reported(ctx)
+    if ctx.settings.keys().isdisjoint(reported):
+        return
+    dated = _dated(ctx)
     for key in ctx.settings:
         if key not in reported:
             continue
