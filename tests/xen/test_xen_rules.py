@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.xen.conftest import XEN_DATA
 from virtcompat.capability import Capability
+from virtcompat.xen import rules as R
+from virtcompat.xen import validate as V
 from virtcompat.xen.rules import XEN_RULES
 from virtcompat.xen.validate import ValidationResult, validate_config
 
@@ -382,3 +385,29 @@ def test_vfb_open_vnc_and_unknown_vfb_key() -> None:
     result = validate_config(cfg, fmt="xm")
     assert any(f.rule == "XEN-GFX-003" for f in result.findings)
     assert any(f.rule == "XEN-GFX-005" and "colour" in f.message for f in result.findings)
+
+
+def test_skipping_checks_by_their_keys_changes_nothing(
+    host: HostFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """validate skips a check when none of its TRIGGERS keys is set (and a domain rule by
+    MODEL_TRIGGERS): every corpus config and rule case reads the same with every check run."""
+    corpus = sorted((XEN_DATA / "xm").glob("*.cfg")) + sorted((XEN_DATA / "xl").glob("*.cfg"))
+    runs: list[tuple[str | bytes, str, str | None, dict[str, Capability] | None]] = []
+    for path in corpus:
+        text = path.read_text(encoding="utf-8")
+        for fmt in ("xl", "xm"):
+            for version in (None, "3.4", "4.17"):
+                runs.append((text, fmt, version, None))
+                runs.append((text, fmt, version, host(pci_passthrough="unsupported")))
+    for case in FIRE + QUIET:
+        made = host(**case.host) if case.host is not None else None
+        runs += [(case.config, case.fmt, case.version, made), (case.config, "auto", None, None)]
+
+    def results() -> list[ValidationResult]:
+        return [validate_config(c, fmt=f, xen_version=v, host=h) for c, f, v, h in runs]
+
+    skipping = results()
+    monkeypatch.setattr(R, "TRIGGERS", {})
+    monkeypatch.setattr(V, "MODEL_TRIGGERS", {})
+    assert results() == skipping

@@ -8,7 +8,19 @@ xl/xm key, so a domain rule's finding on an xl config points where the xl checks
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+from virtcompat.domain.rules import (
+    clock,
+    cpu,
+    display,
+    lifecycle,
+    memory,
+    passthrough,
+    security,
+    usb,
+)
+from virtcompat.domain.rules._common import ModelCheck
 from virtcompat.domain.spec import (
     Clock,
     DomainSpec,
@@ -76,6 +88,28 @@ _KEYS = frozenset(
     | {"usbdevice", "localtime", "rtc_timeoffset", *_BOOLS, *_GRAPHICS, *_EVENTS, *_XL_EVENTS}
     | {"altp2m", "altp2mhvm", "vnclisten", "vfb", "type", "builder"}
 )
+
+
+# The keys without which a domain rule can report nothing on an xm/xl spec: the spec fields
+# it reads come only from these keys here (an empty set: fields this reader never fills).
+# validate skips such a rule when the config sets none of them; rules not listed always run
+# (they read the guest type). tests/xen/test_xen_rules.py runs the corpus both ways.
+MODEL_TRIGGERS: Mapping[ModelCheck, frozenset[str]] = {
+    cpu.check_nested: frozenset({"nestedhvm"}),  # spec.nested (xl only)
+    cpu.check_pae: frozenset({"pae"}),
+    memory.check_memory_given: frozenset(),  # libvirt only
+    memory.check_pod: frozenset({"maxmem"}),  # spec.max_memory_kib
+    memory.check_pod_passthrough: frozenset({"pci", "dtdev"}),  # spec.hostdevs
+    passthrough.check_duplicate_hostdevs: frozenset({"pci"}),
+    passthrough.check_hostdev_host: frozenset({"pci"}),
+    passthrough.check_viommu: frozenset(),  # no vIOMMU in xm/xl
+    usb.check_usb_disabled: frozenset(),  # xm/xl controllers are never model='none'
+    usb.check_usb_device: frozenset({"usbdevice"}),
+    display.check_nographic: frozenset({"nographic"}),
+    clock.check_clock: frozenset({"localtime", "rtc_timeoffset"}),  # spec.clock
+    lifecycle.check_lifecycle: frozenset(_ALL_EVENTS),
+    security.check_launch_security: frozenset(),  # libvirt only
+}
 
 
 def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key family

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from virtcompat.capability import Capability
 from virtcompat.frozen import quick_init
@@ -20,6 +20,8 @@ from virtcompat.xen.options import Catalogue, OptionForm, XenOption
 from virtcompat.xen.redact import Scrubber
 from virtcompat.xen.syntax import Assignment, ListValue, Opaque, Scalar, Value
 from virtcompat.xen.versions import XenVersion
+
+_UNREAD = object()  # int_of: not looked up yet (None is a result)
 
 # Severity.value without the enum's property lookup (ctx.add runs for every finding).
 _SEVERITY_TEXT: dict[Severity, str] = {s: s.value for s in Severity}
@@ -159,6 +161,9 @@ class Ctx:
         self._options = catalogue.for_format(fmt)
         # Each option name -> its form in this format; the checks ask for it for every key.
         self.forms = catalogue.forms(fmt)
+        # Tables the checks derive from the catalogue and this format alone (by name), built
+        # on first use and shared by every config in this format.
+        self.tables: dict[str, Any] = catalogue.memo(("tables", fmt), dict)
         # The readable values, by key: the checks ask for the same few keys many times.
         self.values: dict[str, Scalar | ListValue] = {
             k: s.value for k, s in settings.items() if not isinstance(s.value, Opaque)
@@ -206,13 +211,22 @@ class Ctx:
 
     def int_of(self, key: str) -> int | None:
         ints = self._ints
-        if key in ints:
-            return ints[key]
+        known = ints.get(key, _UNREAD)
+        if known is not _UNREAD:
+            return cast("int | None", known)
         v = self.values.get(key)
+        n: int | None
         if not isinstance(v, Scalar):
             n = None
-        elif self.xl and v.kind == "number" and v.text.isdigit() and _plain_decimal(v.text):
-            n = int(v.text)  # c_strtol's common case, without two calls
+        elif (
+            self.xl
+            and v.kind == "number"
+            and (t := v.text).isdigit()
+            and t.isascii()
+            and len(t) <= 18
+            and (t[0] != "0" or len(t) == 1)
+        ):
+            n = int(t)  # _plain_decimal: c_strtol's common case, spelled out (one per key)
         else:
             n = self.scalar_int(v)
         ints[key] = n

@@ -135,10 +135,13 @@ class Catalogue:
 
     def forms(self, fmt: str) -> Mapping[str, OptionForm | None]:
         """Each name ``fmt`` reads -> its form in that format (``option.form(fmt)``)."""
-        return self.memo(
-            ("forms", fmt),
-            lambda: {name: opt.form(fmt) for name, opt in self.for_format(fmt).items()},
-        )
+        forms: Mapping[str, OptionForm | None] | None = self._memo.get(("forms", fmt))
+        if forms is None:  # (asked for by every Ctx: no closure when it is known)
+            forms = self.memo(
+                ("forms", fmt),
+                lambda: {name: opt.form(fmt) for name, opt in self.for_format(fmt).items()},
+            )
+        return forms
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()``, computed once per catalogue and ``key``: for tables that depend on

@@ -868,58 +868,16 @@ class _Parser:
         return self.res
 
     def _simple_statements(self) -> bool:
-        """Take the blank and comment lines from here, then the run of statements
-        _XL_SIMPLE_STATEMENT matches (xl, empty token buffer), building what _assignment
-        would: the key's and the value's positions, the value as its token would carry it.
-        False when there was neither. (Blank lines are what the NEWLINE tokens would take:
-        the lexer skips blanks and tabs before a comment or a newline, and eats the
-        _BLANK_LINES_XL run after it.)"""
+        """_take_simple from the lexer's position (xl, empty token buffer); False when it
+        took nothing."""
         lx = self.lx
-        s = lx.s
-        match = _XL_SIMPLE_STATEMENT.match
-        assignments = self.res.assignments
-        append = assignments.append
-        line, start, i = lx.line, lx.line_start, lx.i
-        taken = False
-        blank = _BLANK_LINES_XL.match(s, i)
-        if blank is not None:
-            start = blank.end()
-            line += s.count("\n", i, start)
-            i = start
-            taken = True
-        while len(assignments) < MAX_ASSIGNMENTS and (m := match(s, i)) is not None:
-            g = m.lastindex
-            value: Value
-            if g == 2 or g == 3:
-                # A string token's column is its opening quote's.
-                value = Scalar("string", m.group(g), line, m.start(g) - start)
-            elif g == 4:
-                value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
-            elif g == 6 or g == 7:
-                item = Scalar("string", m.group(g), line, m.start(g) - start)
-                value = ListValue((item,), line, m.start(5) - start + 1)
-            else:
-                items: tuple[Value, ...] = ()
-                if g == 9:
-                    # Items hold no quote of their own kind and no escape: each match is one
-                    # item, its column the opening quote's.
-                    items = tuple(
-                        [
-                            Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
-                            for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9))
-                        ]
-                    )
-                value = ListValue(items, line, m.start(8) - start + 1)
-            append(Assignment(m.group(1), "=", value, line, m.start(1) - start + 1))
-            end = m.end()
-            line += s.count("\n", i, end)
-            i = start = end
-            taken = True
-        if taken:
-            lx.i, lx.line, lx.line_start = i, line, start
-            lx.at_line_start = True
-            self.last_kind = _T.NEWLINE
-        return taken
+        i, line, start = _take_simple(lx.s, lx.i, lx.line, lx.line_start, self.res.assignments)
+        if i == lx.i:
+            return False
+        lx.i, lx.line, lx.line_start = i, line, start
+        lx.at_line_start = True
+        self.last_kind = _T.NEWLINE
+        return True
 
     def _statement(self) -> None:
         start = self.peek()
@@ -1291,6 +1249,54 @@ def _op_description(tok: _Token) -> str:
     }.get(text, f"`{text}` expression")
 
 
+def _take_simple(
+    s: str, i: int, line: int, start: int, assignments: list[Assignment]
+) -> tuple[int, int, int]:
+    """Take the blank and comment lines from ``i``, then the run of statements
+    _XL_SIMPLE_STATEMENT matches (up to MAX_ASSIGNMENTS in all), appending what
+    _Parser._assignment would build: the key's and the value's positions, the value as its
+    token would carry it. Returns the new (position, line, line start). (Blank lines are what
+    the NEWLINE tokens would take: the lexer skips blanks and tabs before a comment or a
+    newline, and eats the _BLANK_LINES_XL run after it.)"""
+    match = _XL_SIMPLE_STATEMENT.match
+    append = assignments.append
+    blank = _BLANK_LINES_XL.match(s, i)
+    if blank is not None:
+        start = blank.end()
+        line += s.count("\n", i, start)
+        i = start
+    room = MAX_ASSIGNMENTS - len(assignments)
+    while room > 0 and (m := match(s, i)) is not None:
+        room -= 1
+        g = m.lastindex
+        value: Value
+        if g == 2 or g == 3:
+            # A string token's column is its opening quote's.
+            value = Scalar("string", m.group(g), line, m.start(g) - start)
+        elif g == 4:
+            value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
+        elif g == 6 or g == 7:
+            item = Scalar("string", m.group(g), line, m.start(g) - start)
+            value = ListValue((item,), line, m.start(5) - start + 1)
+        else:
+            items: tuple[Value, ...] = ()
+            if g == 9:
+                # Items hold no quote of their own kind and no escape: each match is one
+                # item, its column the opening quote's.
+                items = tuple(
+                    [
+                        Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
+                        for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9))
+                    ]
+                )
+            value = ListValue(items, line, m.start(8) - start + 1)
+        append(Assignment(m.group(1), "=", value, line, m.start(1) - start + 1))
+        end = m.end()
+        line += s.count("\n", i, end)
+        i = start = end
+    return i, line, start
+
+
 def _never_secret(key: str) -> bool:
     return False
 
@@ -1300,4 +1306,10 @@ def parse(src: str, mode: Mode, is_secret: Callable[[str], bool] = _never_secret
 
     ``is_secret(key)`` says whose values must not be quoted in issue messages.
     """
+    if mode is Mode.XL:
+        # The whole text as common statements (the usual xl file): the parser would build
+        # exactly these and nothing else.
+        assignments: list[Assignment] = []
+        if _take_simple(src, 0, 1, 0, assignments)[0] >= len(src):
+            return ParseResult(mode, assignments)
     return _Parser(src, mode, is_secret).run()

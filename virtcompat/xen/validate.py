@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from virtcompat.capability import Capability
 from virtcompat.domain.libvirt import spec_from_xml
@@ -24,7 +24,7 @@ from virtcompat.domain.rules import MODEL_CHECKS
 from virtcompat.domain.rules.format import XML_SYNTAX, XML_TYPE
 from virtcompat.domain.safexml import Node, XmlSyntaxError, parse_xml
 from virtcompat.domain.spec import DomainSpec
-from virtcompat.domain.xen import spec_from_ctx
+from virtcompat.domain.xen import MODEL_TRIGGERS, spec_from_ctx
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen import rules as R
 from virtcompat.xen.context import AnySetting, Ctx, Setting, c_strtol, py2_int_literal
@@ -64,6 +64,7 @@ _ERROR = Severity.ERROR.value
 
 _FORMATS = ("auto", "xm", "xl", "libvirt")
 _MODES = {"xl": Mode.XL, "xm": Mode.XM}
+_NO_SECRETS = Scrubber()  # (it keeps no state but the secrets it was given)
 
 
 def validate_config(
@@ -115,7 +116,7 @@ def validate_config(
 
     settings = _settings(parsed, chosen, cat, pre)
     secrets, secret_keys, secret_fields = _secret_values(settings, _verbatim(text, parsed))
-    scrub = Scrubber(secrets)
+    scrub = Scrubber(secrets) if secrets else _NO_SECRETS
     ctx = Ctx(chosen, version, host, settings, cat, scrub)
     ctx.secret_keys, ctx.secret_fields = secret_keys, secret_fields
     ctx.findings.extend(pre)
@@ -123,11 +124,39 @@ def validate_config(
         ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
         _syntax_findings(ctx, parsed, version)
     ctx.host_vendor = host_vendor
-    for check in R.CHECKS:
-        check(ctx)
-    _run_model(spec_from_ctx(ctx), ctx)
+    keys = settings.keys()
+    # Checks whose keys are all absent would say nothing (R.TRIGGERS): not run.
+    for check, needs in _plan(R.CHECKS, R.TRIGGERS):
+        if needs is None or not keys.isdisjoint(needs):
+            check(ctx)
+    spec = spec_from_ctx(ctx)
+    for model_check, needs in _plan(MODEL_CHECKS, MODEL_TRIGGERS):
+        if needs is None or not keys.isdisjoint(needs):
+            model_check(spec, ctx)
     options = _options(ctx, scrub)
     return _result(chosen, reason, version, ctx.findings, tuple(ctx.requires), options)
+
+
+_C = TypeVar("_C")
+_PLANS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+
+def _plan(
+    checks: tuple[_C, ...], triggers: Mapping[_C, frozenset[str]]
+) -> tuple[tuple[_C, frozenset[str] | None], ...]:
+    """Each check with the keys it needs (None: always run), in the checks' order; built
+    once per pair of tables (a test may swap in others: the entry keeps the objects, so an
+    id is never mistaken for another's)."""
+    key = (id(checks), id(triggers))
+    known = _PLANS.get(key)
+    if known is not None and known[0] is checks and known[1] is triggers:
+        plan: tuple[tuple[_C, frozenset[str] | None], ...] = known[2]
+        return plan
+    if len(_PLANS) > 16:
+        _PLANS.clear()
+    plan = tuple((check, triggers.get(check)) for check in checks)
+    _PLANS[key] = (checks, triggers, plan)
+    return plan
 
 
 def _run_model(spec: DomainSpec, ctx: Ctx) -> None:
@@ -704,12 +733,15 @@ def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
     for key, value in ctx.values.items():
         if secret_keys and is_secret_key(key):
             out[key] = MASK
-        elif isinstance(value, Scalar) and value.kind in _INT_KINDS:
-            n = ctx.int_of(key)
-            out[key] = n if n is not None else value.text
-        elif verbatim and isinstance(value, Scalar) and value.kind == "string":
-            out[key] = value.text
-        elif verbatim and isinstance(value, ListValue):
+        elif isinstance(value, Scalar):
+            if value.kind in _INT_KINDS:
+                n = ctx.int_of(key)
+                out[key] = n if n is not None else value.text
+            elif verbatim and value.kind == "string":
+                out[key] = value.text
+            else:
+                out[key] = _json_value(value, scrub, plain)
+        elif verbatim:
             out[key] = [
                 item.text
                 if isinstance(item, Scalar) and item.kind == "string"

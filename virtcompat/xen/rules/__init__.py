@@ -116,6 +116,7 @@ from virtcompat.xen.rules.memory import (
     check_memory,
 )
 from virtcompat.xen.rules.passthrough import (
+    _PCI_KEYS,
     PCI_BDF,
     PCI_DEFAULTS,
     PCI_HVM_IOMMU,
@@ -127,12 +128,14 @@ from virtcompat.xen.rules.passthrough import (
     check_pci,
 )
 from virtcompat.xen.rules.security import (
+    _XL_DANGEROUS_KEYS,
     SEC_DANGEROUS,
     SEC_SECRET,
     check_secrets,
     check_security,
 )
 from virtcompat.xen.rules.usb import (
+    _USB_KEYS,
     USB_DEVICE,
     USB_IMPLICIT,
     USB_PV,
@@ -176,6 +179,30 @@ CHECKS: tuple[Check, ...] = (
     check_security,
     check_secrets,
 )
+
+# The keys without which a check can report nothing and changes nothing: every finding (and
+# every ctx.requires entry) it makes needs one of them set, as its first lines show. validate
+# skips a check when the config sets none of its keys; checks not listed always run (they
+# report missing keys, walk every key, or set ctx.guest). tests/xen/test_xen_rules.py runs the
+# corpus and the rule cases both ways.
+TRIGGERS: Mapping[Check, frozenset[str]] = {
+    check_memory: frozenset({"memory", "maxmem"}),
+    check_vcpus: frozenset({"vcpus", "maxvcpus", "cpus"}),  # apic only matters with vcpus > 1
+    check_scheduler: frozenset({"cpu_weight", "cap", "cpu_cap"}),
+    check_paused: frozenset({"paused"}),
+    check_clock: frozenset({"rtc_timeoffset", "viridian", "name"}),  # name: a Windows guest
+    check_vnc: frozenset({"vnclisten"}),
+    check_videoram: frozenset({"videoram"}),
+    check_xm_pv_graphics: frozenset({"vnc", "sdl", "nographic", "vfb"}),
+    check_usb: _USB_KEYS,
+    check_pci: _PCI_KEYS,
+    check_disks: frozenset({"disk"}),
+    check_vifs: frozenset({"vif"}),
+    check_device_model_version: frozenset({"device_model_version"}),
+    check_timer_mode: frozenset({"timer_mode"}),
+    check_xl_ignores: frozenset({"device_model", "kernel"}),
+    check_security: _XL_DANGEROUS_KEYS | {"gfx_passthru", "bootloader", "vif", "disk"},
+}
 
 # Every XEN-* rule, for SARIF's tool.driver.rules and for tests.
 XEN_RULES: Mapping[str, Rule] = {
@@ -239,6 +266,7 @@ __all__ = [
     "SEC_DANGEROUS",
     "SEC_SECRET",
     "TIME_MODE",
+    "TRIGGERS",
     "TYPE_BUILDER",
     "TYPE_BUILDER_DEPRECATED",
     "TYPE_IGNORED_FOR_GUEST",

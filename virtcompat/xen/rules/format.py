@@ -176,17 +176,20 @@ _MAX_SUGGESTIONS = 100
 
 
 def _names_for(ctx: Ctx) -> list[str]:
-    fmt = ctx.fmt
-    return ctx.catalogue.memo(("names", fmt), lambda: sorted(ctx.catalogue.for_format(fmt)))
+    names: list[str] | None = ctx.tables.get("names")
+    if names is None:
+        names = ctx.tables["names"] = sorted(ctx.catalogue.for_format(ctx.fmt))
+    return names
 
 
 def _quiet_keys(ctx: Ctx) -> frozenset[str]:
     """The names this format reads and does not ignore: check_keys says nothing about them."""
-    forms = ctx.forms
-    return ctx.catalogue.memo(
-        ("quiet keys", ctx.fmt),
-        lambda: frozenset(k for k, f in forms.items() if f is not None and not f.ignored),
-    )
+    quiet: frozenset[str] | None = ctx.tables.get("quiet keys")
+    if quiet is None:
+        quiet = ctx.tables["quiet keys"] = frozenset(
+            k for k, f in ctx.forms.items() if f is not None and not f.ignored
+        )
+    return quiet
 
 
 def check_keys(ctx: Ctx) -> None:
@@ -256,9 +259,9 @@ def check_shapes(ctx: Ctx) -> None:
     xl prints a warning and uses the default (xlu_cfg_get_long/get_defbool), so the setting
     silently does nothing; xm values from a file are stored raw and fail xend's int().
     """
-    types = ctx.catalogue.memo(
-        ("types", ctx.fmt), lambda: {k: f.type for k, f in ctx.forms.items() if f is not None}
-    )
+    types: dict[str, str] | None = ctx.tables.get("types")
+    if types is None:
+        types = ctx.tables["types"] = {k: f.type for k, f in ctx.forms.items() if f is not None}
     for key, value in ctx.values.items():
         type_ = types.get(key)
         if type_ is None:
@@ -288,10 +291,12 @@ def check_shapes(ctx: Ctx) -> None:
             )
             ctx.add(FMT_TYPE, f"{key} should be a list: [ ... ]", key=key, hint=hint)
             continue
-        if type_ == "bool":
-            _check_bool_shape(ctx, key, value)
-        elif type_ == "int":
-            _check_int_shape(ctx, key, value)
+        if (type_ == "bool" or type_ == "int") and ctx.int_of(key) is None:
+            # (A number is the right shape for both: the helpers start with that test.)
+            if type_ == "bool":
+                _check_bool_shape(ctx, key, value)
+            else:
+                _check_int_shape(ctx, key, value)
 
 
 def _check_bool_shape(ctx: Ctx, key: str, value: Scalar) -> None:
@@ -349,8 +354,9 @@ def _valued(ctx: Ctx) -> dict[str, OptionForm]:
     """The options whose values check_values checks: boot, enumerations, ranged integers
     (not those with a dedicated rule)."""
 
-    def build() -> dict[str, OptionForm]:
-        return {
+    valued: dict[str, OptionForm] | None = ctx.tables.get("valued")
+    if valued is None:
+        valued = ctx.tables["valued"] = {
             k: f
             for k, f in ctx.forms.items()
             if f is not None
@@ -361,8 +367,7 @@ def _valued(ctx: Ctx) -> dict[str, OptionForm]:
                 or (f.type == "int" and (f.min is not None or f.max is not None))
             )
         }
-
-    return ctx.catalogue.memo(("valued", ctx.fmt), build)
+    return valued
 
 
 def check_values(ctx: Ctx) -> None:

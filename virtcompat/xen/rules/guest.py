@@ -229,17 +229,19 @@ def check_guest_applicability(ctx: Ctx) -> None:
     fmt = ctx.fmt
     # The options this format reads but does not apply to this guest type, less those with
     # a more specific rule.
-    inapplicable: dict[str, OptionForm] = ctx.catalogue.memo(
-        ("inapplicable", fmt, guest),
-        lambda: {
+    per_guest: dict[str, dict[str, OptionForm]] | None = ctx.tables.get("inapplicable")
+    if per_guest is None:
+        per_guest = ctx.tables["inapplicable"] = {}
+    inapplicable = per_guest.get(guest)
+    if inapplicable is None:
+        inapplicable = per_guest[guest] = {
             k: f
             for k, f in ctx.forms.items()
             if f is not None
             and not f.ignored
             and guest not in f.applies
             and k not in _TYPE4_SKIP[fmt]
-        },
-    )
+        }
     if ctx.settings.keys().isdisjoint(inapplicable.keys()):
         return
     for key in ctx.settings:

@@ -45,22 +45,24 @@ VER_DEPRECATED = config_rule(
 def _dated(ctx: Ctx) -> dict[str, OptionForm]:
     """The options check_versions has something to say about: added, removed or deprecated
     in some release."""
-    return ctx.catalogue.memo(
-        ("dated", ctx.fmt),
-        lambda: {
+    dated: dict[str, OptionForm] | None = ctx.tables.get("dated")
+    if dated is None:
+        dated = ctx.tables["dated"] = {
             k: f
             for k, f in ctx.forms.items()
             if f is not None and (f.since or f.removed or (f.deprecated and k != "builder"))
-        },
-    )
+        }
+    return dated
 
 
 def _reported(ctx: Ctx) -> frozenset[str]:
     """The options of _dated that check_versions reports for this target release: a
     function of the release's numbers, kept for the last few releases asked about."""
     v = ctx.version
-    per_release: dict[tuple[int, ...] | None, frozenset[str]]
-    per_release = ctx.catalogue.memo(("versions reported", ctx.fmt), dict)
+    per_release: dict[tuple[int, ...] | None, frozenset[str]] | None
+    per_release = ctx.tables.get("reported per release")
+    if per_release is None:
+        per_release = ctx.tables["reported per release"] = {}
     parts = v.parts if v is not None else None
     keys = per_release.get(parts)
     if keys is None:
