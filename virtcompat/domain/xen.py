@@ -22,6 +22,7 @@ from virtcompat.domain.rules import (
 )
 from virtcompat.domain.rules._common import ModelCheck
 from virtcompat.domain.spec import (
+    NOWHERE,
     Clock,
     DomainSpec,
     Graphics,
@@ -58,6 +59,14 @@ def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
     return Val(n * scale, Pos(v.line, v.column, key), str(n))
 
 
+def _text(ctx: Ctx, key: str) -> Val[str] | None:
+    """A single string (or atom) value, as written."""
+    v = ctx.values.get(key)
+    if not isinstance(v, Scalar):
+        return None
+    return Val(v.text, Pos(v.line, v.column, key), v.text)
+
+
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
     b = ctx.bool_of(key)
     if b is None:
@@ -81,6 +90,7 @@ _GRAPHICS = ("vnc", "sdl", "spice")
 _EVENTS = ("on_poweroff", "on_reboot", "on_crash")
 _XL_EVENTS = ("on_watchdog", "on_soft_reset")
 _ALL_EVENTS = _EVENTS + _XL_EVENTS
+_GRAPHICS_KEYS = frozenset({"vnc", "sdl", "spice", "vfb"})
 # Every key the model reads; a config sets a handful, so only those are looked at (this runs
 # on every xl request, after the checks).
 _KEYS = frozenset(
@@ -117,13 +127,13 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
     if ctx.guest is not None:
         # The key that chose the guest type (none when the default applied): xm has no type.
         key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
-        pos = _pos(ctx, key) if key is not None else Pos()
+        pos = _pos(ctx, key) if key is not None else NOWHERE
         spec.guest = Val(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
     present = ctx.settings.keys() & _KEYS
     if not present:
         return spec
-    if "name" in present and (name := ctx.str_of("name")) is not None:
-        spec.name = Val(name, _pos(ctx, "name"), name)
+    if "name" in present:
+        spec.name = _text(ctx, "name")
     if "memory" in present:
         spec.memory_kib = _int(ctx, "memory", 1024)
     if "maxmem" in present:
@@ -136,7 +146,9 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         if "nestedhvm" in present:
             spec.nested = _bool(ctx, "nestedhvm")
         altp2m = ctx.str_of("altp2m") if "altp2m" in present else None
-        if (altp2m is not None and altp2m != "disabled") or ctx.truthy("altp2mhvm"):
+        if (altp2m is not None and altp2m != "disabled") or (
+            "altp2mhvm" in present and ctx.truthy("altp2mhvm")
+        ):
             spec.altp2m = Val(True, _pos(ctx, "altp2m"), altp2m or "1")
     for attr in _BOOLS:
         if attr in present:
@@ -168,14 +180,14 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         offset = ctx.int_of("rtc_timeoffset")
         key = "rtc_timeoffset" if "rtc_timeoffset" in present else "localtime"
         spec.clock = Clock(
-            offset="variable" if offset else ("localtime" if localtime else "utc"),
-            adjustment=offset,
-            basis="localtime" if localtime else "utc",
-            pos=_pos(ctx, key),
+            "variable" if offset else ("localtime" if localtime else "utc"),  # offset
+            offset,  # adjustment
+            "localtime" if localtime else "utc",  # basis
+            _pos(ctx, key),
         )
     for event in _ALL_EVENTS if ctx.xl else _EVENTS:
-        if event in present and (action := ctx.str_of(event)) is not None:
-            spec.lifecycle[event] = Val(action, _pos(ctx, event), action)
+        if event in present and (action := _text(ctx, event)) is not None:
+            spec.lifecycle[event] = action
     return spec
 
 
@@ -195,6 +207,8 @@ def _password(passwd: str | None) -> bool | None:
 def _graphics(ctx: Ctx, present: frozenset[str] | set[str]) -> tuple[Graphics, ...]:
     """The consoles the toolstack really starts: VNC (by default for xl HVM), SDL, SPICE,
     and each VNC PV framebuffer (vfb)."""
+    if ctx.guest != "hvm" and present.isdisjoint(_GRAPHICS_KEYS):
+        return ()  # only an HVM guest gets a console by default (see _vnc_on)
     out: list[Graphics] = []
     passwd = ctx.str_of("vncpasswd")
     if _vnc_on(ctx):

@@ -50,8 +50,7 @@ MAX_LIST_ITEMS = 4096
 # CR/NUL, strings within MAX_STRING_CHARS, a final newline), so the parser takes each in one
 # match instead of several tokens; anything else falls to the tokenizer. Groups: 1 key,
 # 2/3 a "..."/'...' string, 4 a number; a list of one string: 5 its '[', 6/7 the string;
-# any other list: 8 its '[' and 9 its items. The one that closed last (Match.lastindex)
-# says which: 2, 3, 4, 6, 7, 8 (an empty list) or 9. The trailing
+# any other list: 8 its '[' and 9 its items (None: an empty list). The trailing
 # lines are what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
 # repetition, so greedy is the same maximal run. Bounded quantifiers, each list item starts at
 # a quote, and no line is crossed before the statement's newline: linear on any input.
@@ -1268,19 +1267,22 @@ def _take_simple(
     room = MAX_ASSIGNMENTS - len(assignments)
     while room > 0 and (m := match(s, i)) is not None:
         room -= 1
-        g = m.lastindex
+        key, dq, sq, number, one, dq1, sq1, _, many = m.groups()
         value: Value
-        if g == 2 or g == 3:
+        if dq is not None:
             # A string token's column is its opening quote's.
-            value = Scalar("string", m.group(g), line, m.start(g) - start)
-        elif g == 4:
-            value = Scalar("number", m.group(4), line, m.start(4) - start + 1)
-        elif g == 6 or g == 7:
+            value = Scalar("string", dq, line, m.start(2) - start)
+        elif sq is not None:
+            value = Scalar("string", sq, line, m.start(3) - start)
+        elif number is not None:
+            value = Scalar("number", number, line, m.start(4) - start + 1)
+        elif one is not None:
+            g = 6 if dq1 is not None else 7
             item = Scalar("string", m.group(g), line, m.start(g) - start)
             value = ListValue((item,), line, m.start(5) - start + 1)
         else:
             items: tuple[Value, ...] = ()
-            if g == 9:
+            if many is not None:
                 # Items hold no quote of their own kind and no escape: each match is one
                 # item, its column the opening quote's.
                 items = tuple(
@@ -1290,7 +1292,7 @@ def _take_simple(
                     ]
                 )
             value = ListValue(items, line, m.start(8) - start + 1)
-        append(Assignment(m.group(1), "=", value, line, m.start(1) - start + 1))
+        append(Assignment(key, "=", value, line, m.start(1) - start + 1))
         end = m.end()
         line += s.count("\n", i, end)
         i = start = end

@@ -55,6 +55,8 @@ def need_host(
 ) -> None:
     """Record that the domain needs ``capability`` and report it if the target lacks it."""
     ctx.requires.add(capability)
+    if ctx.host is None:
+        return  # no target: require_host has nothing to report
     require_host(
         ctx, r, capability, what, key=pos.key, hard=hard, fix=fix, line=pos.line, column=pos.column
     )

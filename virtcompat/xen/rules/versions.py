@@ -90,15 +90,15 @@ def check_versions(ctx: Ctx) -> None:
     """XEN-VER-001/002/003: the toolstack and each option against the target release."""
     v = ctx.version
     if v is not None:
-        if ctx.xl and v.before("4.0"):
+        if ctx.xl and not ctx.at_least("4.0"):
             ctx.add(VER_TOOLSTACK, f"xl does not exist in Xen {v}: it first shipped in 4.0")
-        elif ctx.xm and v.at_least("4.5"):
+        elif ctx.xm and ctx.at_least("4.5"):
             ctx.add(
                 VER_TOOLSTACK,
                 f"xm/xend was removed in Xen 4.5 (deprecated since 4.2); Xen {v} has only xl",
                 hint="convert the config to xl syntax",
             )
-        elif ctx.xm and v.at_least("4.2"):
+        elif ctx.xm and ctx.at_least("4.2"):
             ctx.add(
                 VER_TOOLSTACK,
                 f"xm/xend is deprecated in Xen {v} (xl is the default toolstack since 4.2)",
