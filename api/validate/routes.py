@@ -174,7 +174,11 @@ def _respond(
     config: str | bytes, fmt: str, xen_version: str | None, target: dict[str, Any] | None
 ) -> Response:
     limit = current_app.config["CONFIG_MAX_BYTES"]
-    size = len(config.encode("utf-8", "surrogatepass") if isinstance(config, str) else config)
+    if isinstance(config, str):
+        # (ASCII text is its own UTF-8: str.isascii is a flag test, encoding is a copy.)
+        size = len(config) if config.isascii() else len(config.encode("utf-8", "surrogatepass"))
+    else:
+        size = len(config)
     if size > limit:
         raise Problem(413, f"The config is {size} bytes; the limit is {limit} bytes.")
     host, summary, vendor = _host(target, _hypervisor(config, fmt))

@@ -306,9 +306,13 @@ class Ctx:
         related: tuple[dict[str, Any], ...] = (),
     ) -> None:
         if at is not None:
-            line, column = value_position(at)
+            line, column = at.line, at.column
         elif line is None and key is not None:
-            line, column = self.position(key)
+            s = self.settings.get(key)  # self.position(key)
+            if s is not None:
+                line, column = s.value.line, s.value.column
+            else:
+                column = None
         self.findings.append(
             Finding(
                 rule.id,

@@ -259,14 +259,24 @@ def check_shapes(ctx: Ctx) -> None:
     xl prints a warning and uses the default (xlu_cfg_get_long/get_defbool), so the setting
     silently does nothing; xm values from a file are stored raw and fail xend's int().
     """
-    types: dict[str, str] | None = ctx.tables.get("types")
-    if types is None:
+    scalar_shapes: dict[str, str] | None = ctx.tables.get("scalar shapes")
+    if scalar_shapes is None:
         types = ctx.tables["types"] = {k: f.type for k, f in ctx.forms.items() if f is not None}
+        # A single value only needs a look when a list or a number is expected. (Stored
+        # after "types": whoever finds this table finds that one.)
+        scalar_shapes = ctx.tables["scalar shapes"] = {
+            k: t for k, t in types.items() if t in ("list", "bool", "int")
+        }
+    types = ctx.tables["types"]
     for key, value in ctx.values.items():
-        type_ = types.get(key)
-        if type_ is None:
-            continue
-        if isinstance(value, ListValue):
+        if not isinstance(value, ListValue):
+            type_ = scalar_shapes.get(key)
+            if type_ is None:
+                continue
+        else:
+            type_ = types.get(key)
+            if type_ is None:
+                continue
             if type_ in _SCALAR_TYPES:
                 ctx.add(
                     FMT_TYPE,

@@ -197,8 +197,10 @@ def check_boot_source(ctx: Ctx) -> None:
     """XEN-TYPE-003: a PV/PVH guest boots from kernel= or a bootloader (or PVH firmware)."""
     if ctx.guest not in ("pv", "pvh") or ctx.incomplete:
         return
-    keys = ("kernel", "bootloader") + (("firmware",) if ctx.guest == "pvh" else ())
-    if any(ctx.has(k) for k in keys):
+    settings = ctx.settings
+    if "kernel" in settings or "bootloader" in settings:
+        return
+    if ctx.guest == "pvh" and "firmware" in settings:
         return
     ctx.add(
         TYPE_PV_KERNEL,
