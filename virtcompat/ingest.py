@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -489,12 +490,8 @@ def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
 
 
 def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
-    """Count the probe once under each unknown component: one multi-row upsert, rows in
-    (kind, key) order like the aggregates (concurrent probes lock them in one order)."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind, key, details in m.unknown:
-        # One row per (kind, key): ON CONFLICT may not touch a row twice in one statement.
-        rows.setdefault((kind, key), details)
+    """Count the probe once under each unknown component: one multi-row upsert."""
+    rows = _unverified_rows(m)
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -508,7 +505,7 @@ def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
                 "probe_count": 1,
                 "first_probe_id": probe_id,
             }
-            for (kind, key), details in sorted(rows.items(), key=lambda item: item[0])
+            for kind, key, details in rows
         ]
     )
     stmt = stmt.on_conflict_do_update(
@@ -594,19 +591,108 @@ def ingest(
     # winner's row is read back. Replaces a pre-insert SELECT plus a savepoint around an ORM
     # flush (four round trips and the unit of work, for the rare retry).
     dialect = session.get_bind().dialect.name
-    probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
+    one_statement = _one_statement(dialect)
+    if one_statement:
+        probe_id, bumped = _insert_counted(session, row, m)
+    else:
+        probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
     if probe_id is None:
         winner = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
         if winner is None:
             raise RuntimeError("the probe insert found a conflicting key but no row")
         return _replay(winner, content_hash)
     probe = Probe(id=probe_id, **row)
-    _apply(session, probe.contributions, +1)
-    stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
-    _record_unverified(session, m, probe.id)
-    if probe.contributions:
+    if not one_statement:
+        _apply(session, probe.contributions, +1)
+        stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
+        _record_unverified(session, m, probe.id)
+        bumped = False
+    if probe.contributions and not bumped:
         bump_version(session, spec=False)  # /compat cites the new tallies
     return IngestResult(probe=probe, created=True, delete_token=delete_token)
+
+
+def _one_statement(dialect: str) -> bool:
+    """Whether a new probe is written with :func:`_insert_counted` (PostgreSQL) rather than
+    as separate statements (SQLite: in process, so there are no round trips to save)."""
+    return dialect == "postgresql"
+
+
+def _unverified_rows(m: Matched) -> list[tuple[str, str, dict[str, Any]]]:
+    """One row per unknown (kind, key), the first one's details, in (kind, key) order like
+    the aggregates (concurrent probes lock them in one order). One row per key also because
+    ON CONFLICT may not touch a row twice in one statement."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, key, details in m.unknown:
+        rows.setdefault((kind, key), details)
+    return [(kind, key, details) for (kind, key), details in sorted(rows.items())]
+
+
+def _insert_counted(
+    session: Session, row: Mapping[str, Any], m: Matched
+) -> tuple[int | None, bool]:
+    """PostgreSQL: the probe insert and everything a new probe adds, as one statement (one
+    round trip): the evidence tallies, the dashboard aggregates, the unverified hardware and
+    the catalogue version (when the probe brings evidence). Each part adds its rows only when
+    the insert made a row, so a replay or a concurrent duplicate adds nothing.
+
+    Returns (the new probe's id or None, whether the catalogue version moved). The parts run
+    in the order the outer SELECT reads them, which is the order of the separate statements
+    this replaces (and of deletion and reprocessing): the probe row, then the aggregate tables
+    in stats.WRITE_ORDER, unverified hardware, the catalogue state."""
+    tables = stats.probe_rows(
+        row["stat_keys"], stats.statuses(row["diagnosis"]), row["contributions"], +1
+    )
+    params = dict(row)
+    for i, rows in enumerate(tables.values()):
+        params[f"agg{i}"] = json.dumps(rows)
+    params["unverified"] = json.dumps(_unverified_rows(m))
+    params["bump"] = bool(row["contributions"])
+    params["stamp"] = secrets.token_hex(8)
+    result = session.execute(_counted_statement(tuple(row)), params).one()
+    return result[0], bool(result[-1])
+
+
+_COUNTED: dict[tuple[str, ...], Any] = {}
+
+
+def _counted_statement(columns: tuple[str, ...]) -> Any:
+    """The statement of :func:`_insert_counted` for a row with ``columns``, built once."""
+    stmt = _COUNTED.get(columns)
+    if stmt is not None:
+        return stmt
+    table = cast(Table, Probe.__table__)
+    parts = [
+        f"p AS (INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+    ]
+    names = []
+    for i, model in enumerate(stats.WRITE_ORDER):
+        names.append(f"agg{i}")
+        parts.append(stats.upsert_cte(model, f"agg{i}", "p"))
+    names += ["unverified", "bumped"]
+    parts.append(
+        "unverified AS (INSERT INTO unverified_hardware "
+        "(kind, key, details, probe_count, first_probe_id) "
+        "SELECT r.v->>0, r.v->>1, r.v->2, 1, p.id FROM p, "
+        "json_array_elements(CAST(:unverified AS json)) WITH ORDINALITY AS r(v, n) ORDER BY r.n "
+        "ON CONFLICT (kind, key) DO UPDATE "
+        "SET probe_count = unverified_hardware.probe_count + 1 RETURNING 1)"
+    )
+    parts.append(
+        "bumped AS (UPDATE catalog_state SET version = catalog_state.version + 1, stamp = :stamp "
+        "WHERE catalog_state.id = 1 AND CAST(:bump AS boolean) AND EXISTS (SELECT FROM p) "
+        "RETURNING 1)"
+    )
+    # The outer SELECT evaluates its subqueries left to right, each running its part to
+    # completion: that fixes the order in which the parts write (and lock) their rows.
+    reads = ", ".join(["(SELECT id FROM p)", *(f"(SELECT count(*) FROM {n})" for n in names)])
+    stmt = sql_text(f"WITH {', '.join(parts)} SELECT {reads}").bindparams(
+        *(bindparam(c, type_=table.c[c].type) for c in columns)
+    )
+    _COUNTED[columns] = stmt
+    return stmt
 
 
 _PROBE_INSERTS: dict[str, Any] = {}
