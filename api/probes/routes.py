@@ -28,7 +28,8 @@ from virtcompat.ingest import (
     may_access,
     remove_probe,
 )
-from virtcompat.models import ApiToken, Probe
+from virtcompat.models import Probe
+from virtcompat.tokens import TokenInfo
 
 _WRITE_ATTEMPTS = 5
 
@@ -188,7 +189,7 @@ class Probes(MethodView):
         return resp
 
 
-def owned_probe(probe_id: int, token: ApiToken) -> Probe:
+def owned_probe(probe_id: int, token: TokenInfo) -> Probe:
     """The probe if ``token`` may use it; otherwise the same 404 as for a missing one, so
     that sequential ids reveal nothing about other owners' probes."""
     probe = db().get(Probe, probe_id) if fits_id(probe_id) else None
