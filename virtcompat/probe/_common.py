@@ -129,6 +129,21 @@ def iter_lines(
         warnings.add(f"{cut} lines longer than {max_chars} characters were cut")
 
 
+def split_lines(text: str, max_chars: int = MAX_LINE_CHARS) -> tuple[list[str], int]:
+    """The lines :func:`iter_lines` yields, as a list, and how many were cut (the caller adds
+    the warning): the same lines at C speed, for parsers that read every line."""
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # text ends with "\n" (or is empty): no line after it
+    cut = 0
+    if lines and max(map(len, lines)) > max_chars:
+        cut = sum(1 for line in lines if len(line) > max_chars)
+        lines = [line[:max_chars] for line in lines]
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines, cut
+
+
 def clip(value: str, limit: int) -> str:
     """Cap a string for storage in a result, marking the cut with an ellipsis."""
     return value if len(value) <= limit else value[: limit - 1] + "\u2026"
