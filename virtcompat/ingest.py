@@ -18,8 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy import text as sql_text
+from sqlalchemy import JSON, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -593,7 +592,7 @@ def ingest(
     dialect = session.get_bind().dialect.name
     one_statement = _one_statement(dialect)
     if one_statement:
-        probe_id, bumped = _insert_counted(session, row, m)
+        probe_id = _insert_counted(session, row, m)
     else:
         probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
     if probe_id is None:
@@ -606,9 +605,8 @@ def ingest(
         _apply(session, probe.contributions, +1)
         stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
         _record_unverified(session, m, probe.id)
-        bumped = False
-    if probe.contributions and not bumped:
-        bump_version(session, spec=False)  # /compat cites the new tallies
+        if probe.contributions:
+            bump_version(session, spec=False)  # /compat cites the new tallies
     return IngestResult(probe=probe, created=True, delete_token=delete_token)
 
 
@@ -628,71 +626,82 @@ def _unverified_rows(m: Matched) -> list[tuple[str, str, dict[str, Any]]]:
     return [(kind, key, details) for (kind, key), details in sorted(rows.items())]
 
 
-def _insert_counted(
-    session: Session, row: Mapping[str, Any], m: Matched
-) -> tuple[int | None, bool]:
+def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> int | None:
     """PostgreSQL: the probe insert and everything a new probe adds, as one statement (one
     round trip): the evidence tallies, the dashboard aggregates, the unverified hardware and
     the catalogue version (when the probe brings evidence). Each part adds its rows only when
-    the insert made a row, so a replay or a concurrent duplicate adds nothing.
+    the insert made a row, so a replay or a concurrent duplicate adds nothing. Returns the new
+    probe's id, or None when the key was taken.
 
-    Returns (the new probe's id or None, whether the catalogue version moved). The parts run
-    in the order the outer SELECT reads them, which is the order of the separate statements
-    this replaces (and of deletion and reprocessing): the probe row, then the aggregate tables
-    in stats.WRITE_ORDER, unverified hardware, the catalogue state."""
+    The parts run in the order the outer SELECT reads them, which is the order of the separate
+    statements this replaces (and of deletion and reprocessing): the probe row, the aggregate
+    tables in stats.WRITE_ORDER, unverified hardware, the catalogue state. Driver SQL with the
+    JSON values encoded here: the statement is fixed, and SQLAlchemy's compilation and per-type
+    bind processing of ~30 values cost more than the rest of the call."""
     tables = stats.probe_rows(
         row["stat_keys"], stats.statuses(row["diagnosis"]), row["contributions"], +1
     )
-    params = dict(row)
+    columns = tuple(row)
+    sql, json_columns = _counted_statement(columns)
+    params = {c: json.dumps(row[c]) if c in json_columns else row[c] for c in columns}
     for i, rows in enumerate(tables.values()):
         params[f"agg{i}"] = json.dumps(rows)
     params["unverified"] = json.dumps(_unverified_rows(m))
     params["bump"] = bool(row["contributions"])
     params["stamp"] = secrets.token_hex(8)
-    result = session.execute(_counted_statement(tuple(row)), params).one()
-    return result[0], bool(result[-1])
+    probe_id: int | None = session.connection().exec_driver_sql(sql, params).one()[0]
+    return probe_id
 
 
-_COUNTED: dict[tuple[str, ...], Any] = {}
+_COUNTED: dict[tuple[str, ...], tuple[str, frozenset[str]]] = {}
 
 
-def _counted_statement(columns: tuple[str, ...]) -> Any:
-    """The statement of :func:`_insert_counted` for a row with ``columns``, built once."""
-    stmt = _COUNTED.get(columns)
-    if stmt is not None:
-        return stmt
+def _counted_statement(columns: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The SQL of :func:`_insert_counted` for a row with ``columns`` (built once), and which
+    of them are JSON (sent encoded, cast in SQL)."""
+    found = _COUNTED.get(columns)
+    if found is not None:
+        return found
     table = cast(Table, Probe.__table__)
+    json_columns = frozenset(c for c in columns if isinstance(table.c[c].type, JSON))
+    values = ", ".join(
+        f"CAST(%({c})s AS json)" if c in json_columns else f"%({c})s" for c in columns
+    )
+    # Table and column names come from the model, never from a request.
     parts = [
-        f"p AS (INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"p AS (INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
     ]
     names = []
     for i, model in enumerate(stats.WRITE_ORDER):
         names.append(f"agg{i}")
         parts.append(stats.upsert_cte(model, f"agg{i}", "p"))
-    names += ["unverified", "bumped"]
     parts.append(
         "unverified AS (INSERT INTO unverified_hardware "
         "(kind, key, details, probe_count, first_probe_id) "
         "SELECT r.v->>0, r.v->>1, r.v->2, 1, p.id FROM p, "
-        "json_array_elements(CAST(:unverified AS json)) WITH ORDINALITY AS r(v, n) ORDER BY r.n "
-        "ON CONFLICT (kind, key) DO UPDATE "
+        "json_array_elements(CAST(%(unverified)s AS json)) WITH ORDINALITY AS r(v, n) "
+        "ORDER BY r.n ON CONFLICT (kind, key) DO UPDATE "
         "SET probe_count = unverified_hardware.probe_count + 1 RETURNING 1)"
     )
+    # catalog.bump_version(spec=False) as an upsert: the version and stamp move; a missing
+    # row is created as bump_version creates it.
     parts.append(
-        "bumped AS (UPDATE catalog_state SET version = catalog_state.version + 1, stamp = :stamp "
-        "WHERE catalog_state.id = 1 AND CAST(:bump AS boolean) AND EXISTS (SELECT FROM p) "
-        "RETURNING 1)"
+        "bumped AS (INSERT INTO catalog_state (id, version, stamp, spec_stamp) "
+        "SELECT 1, 2, %(stamp)s, %(stamp)s FROM p WHERE %(bump)s "
+        "ON CONFLICT (id) DO UPDATE "
+        "SET version = catalog_state.version + 1, stamp = excluded.stamp RETURNING 1)"
     )
-    # The outer SELECT evaluates its subqueries left to right, each running its part to
-    # completion: that fixes the order in which the parts write (and lock) their rows.
-    reads = ", ".join(["(SELECT id FROM p)", *(f"(SELECT count(*) FROM {n})" for n in names)])
-    stmt = sql_text(f"WITH {', '.join(parts)} SELECT {reads}").bindparams(
-        *(bindparam(c, type_=table.c[c].type) for c in columns)
+    names += ["unverified", "bumped"]
+    # The outer SELECT evaluates its subqueries left to right (the sum's operands in order),
+    # each running its part to completion: that fixes the order in which the parts write and
+    # lock their rows. The second column is how many rows the parts wrote.
+    written = " + ".join(f"(SELECT count(*) FROM {n})" for n in names)
+    found = _COUNTED[columns] = (
+        f"WITH {', '.join(parts)} SELECT (SELECT id FROM p), {written}",
+        json_columns,
     )
-    _COUNTED[columns] = stmt
-    return stmt
+    return found
 
 
 _PROBE_INSERTS: dict[str, Any] = {}

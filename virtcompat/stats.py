@@ -285,10 +285,10 @@ def probe_rows(
 
 
 def upsert_cte(model: type[Any], name: str, source: str) -> str:
-    """PostgreSQL: ``name AS (INSERT … ON CONFLICT DO UPDATE … RETURNING 1)`` adding the rows
-    of the JSON array parameter ``:name`` (``[*key, *counts]`` each, see :func:`probe_rows`)
-    to ``model``, in array order, once per row of ``source`` (a CTE of at most one row: the
-    probe just inserted, so a replay adds nothing)."""
+    """PostgreSQL driver SQL: ``name AS (INSERT … ON CONFLICT DO UPDATE … RETURNING 1)``
+    adding the rows of the JSON array parameter ``%(name)s`` (``[*key, *counts]`` each, see
+    :func:`probe_rows`) to ``model``, in array order, once per row of ``source`` (a CTE of at
+    most one row: the probe just inserted, so a replay adds nothing)."""
     key_cols, count_cols = _SHAPES[model]
     table = model.__table__
     values = ", ".join(
@@ -300,7 +300,7 @@ def upsert_cte(model: type[Any], name: str, source: str) -> str:
     return (
         f"{name} AS (INSERT INTO {table.name} ({', '.join((*key_cols, *count_cols))}) "
         f"SELECT {values} FROM {source}, "
-        f"json_array_elements(CAST(:{name} AS json)) WITH ORDINALITY AS r(v, n) ORDER BY r.n "
+        f"json_array_elements(CAST(%({name})s AS json)) WITH ORDINALITY AS r(v, n) ORDER BY r.n "
         f"ON CONFLICT ({', '.join(key_cols)}) DO UPDATE SET {updates} RETURNING 1)"
     )
 

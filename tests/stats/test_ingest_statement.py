@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from tests.stats.corpus import corpus_probes, dq45cb
@@ -15,7 +15,7 @@ from virtcompat import ingest as ingest_mod
 from virtcompat import stats
 from virtcompat.catalog import catalog_version
 from virtcompat.engine.snapshot import load_snapshot
-from virtcompat.models import UnverifiedHardware
+from virtcompat.models import CatalogState, UnverifiedHardware
 
 SALT = "statement-salt"
 UNKNOWN_BOARD = {
@@ -65,19 +65,29 @@ def _ingest_all(session: Session) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("catalog_row", [True, False], ids=["catalog-row", "no-catalog-row"])
 def test_one_statement_writes_what_separate_statements_write(
-    db_session: Session, monkeypatch: pytest.MonkeyPatch
+    db_session: Session, monkeypatch: pytest.MonkeyPatch, catalog_row: bool
 ) -> None:
     if db_session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite always writes separate statements")
+    if not catalog_row:  # bump_version creates it; so must the one statement
+        db_session.execute(delete(CatalogState))
     with db_session.begin_nested() as savepoint:
         together = _ingest_all(db_session)
+        together["catalog"] = db_session.execute(
+            select(CatalogState.id, CatalogState.version, CatalogState.spec_stamp != "")
+        ).all()
         savepoint.rollback()
     monkeypatch.setattr(ingest_mod, "_one_statement", lambda dialect: False)
     with db_session.begin_nested() as savepoint:
         apart = _ingest_all(db_session)
+        apart["catalog"] = db_session.execute(
+            select(CatalogState.id, CatalogState.version, CatalogState.spec_stamp != "")
+        ).all()
         savepoint.rollback()
     assert together == apart
+    assert len(together["catalog"]) == 1
     assert together["unverified"] and together["version_moved"] == 3  # three DQ45CB probes
     assert together["aggregates"]["evidence_counts"] and together["aggregates"]["release_stats"]
 
