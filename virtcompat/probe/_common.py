@@ -150,17 +150,31 @@ def clip(value: str, limit: int) -> str:
 
 
 _PLAIN = (str, int, float, type(None))  # bool is an int
+# Exactly these types are returned as they are (subclasses, enums among them, take the long way).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(obj: Any) -> tuple[str, ...]:
+    """The dataclass field names of ``obj``'s class (dataclasses.fields, once per class)."""
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(obj))
+    return names
 
 
 def jsonable(value: Any) -> Any:
     """A JSON-ready view of a parser result: sets become sorted lists, enums their values."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         as_dict = getattr(value, "as_dict", None)
         if callable(as_dict):
             return as_dict()
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: jsonable(getattr(value, name)) for name in _field_names(value)}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, frozenset | set):
@@ -168,9 +182,9 @@ def jsonable(value: Any) -> Any:
             return sorted(value)
         return sorted(jsonable(v) for v in value)
     if isinstance(value, tuple | list):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _SCALARS else jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -178,10 +192,10 @@ def fields_as_dict(obj: Any, given: Mapping[str, Any] | None = None) -> dict[str
     """``as_dict`` for a dataclass: every field through :func:`jsonable`, except the fields
     ``given`` already has a JSON value for (same key order either way)."""
     if not given:
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {name: jsonable(getattr(obj, name)) for name in _field_names(obj)}
     return {
-        f.name: given[f.name] if f.name in given else jsonable(getattr(obj, f.name))
-        for f in dataclasses.fields(obj)
+        name: given[name] if name in given else jsonable(getattr(obj, name))
+        for name in _field_names(obj)
     }
 
 
