@@ -273,15 +273,13 @@ def probe_rows(
     """Everything one probe adds (sign=+1) to each aggregate table, in :data:`WRITE_ORDER`:
     per table the rows ``[*key, *counts]`` in key order (the rows of :func:`apply_evidence` and
     :func:`apply`)."""
-    tables: dict[type[Any], Mapping[tuple[Any, ...], Sequence[int]]] = {
-        EvidenceCount: _evidence_table(evidence_rows(contributions), sign)
+    evidence = _evidence_table(evidence_rows(contributions), sign)
+    out: dict[type[Any], list[list[Any]]] = {
+        EvidenceCount: [[*key, *counts] for key, counts in sorted(evidence.items())]
     }
     for model, counter in contribution(keys, by_cap).items():
-        tables[model] = {k: (sign * n,) for k, n in counter.items()}
-    return {
-        model: [[*key, *counts] for key, counts in sorted(tables[model].items())]
-        for model in WRITE_ORDER
-    }
+        out[model] = [[*key, sign * n] for key, n in sorted(counter.items())]
+    return {model: out[model] for model in WRITE_ORDER}
 
 
 def upsert_cte(model: type[Any], name: str, source: str) -> str:
