@@ -75,6 +75,9 @@ class IngestResult:
     probe: Probe
     created: bool
     delete_token: str | None  # only on creation: the secret is not stored
+    #: the new probe's diagnosis as json.dumps wrote it for the database (PostgreSQL), so the
+    #: response need not encode it again
+    diagnosis_json: str | None = None
 
 
 def _sha256(data: bytes) -> str:
@@ -591,8 +594,9 @@ def ingest(
     # flush (four round trips and the unit of work, for the rare retry).
     dialect = session.get_bind().dialect.name
     one_statement = _one_statement(dialect)
+    diagnosis_json = None
     if one_statement:
-        probe_id = _insert_counted(session, row, m)
+        probe_id, diagnosis_json = _insert_counted(session, row, m)
     else:
         probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
     if probe_id is None:
@@ -607,7 +611,9 @@ def ingest(
         _record_unverified(session, m, probe.id)
         if probe.contributions:
             bump_version(session, spec=False)  # /compat cites the new tallies
-    return IngestResult(probe=probe, created=True, delete_token=delete_token)
+    return IngestResult(
+        probe=probe, created=True, delete_token=delete_token, diagnosis_json=diagnosis_json
+    )
 
 
 def _one_statement(dialect: str) -> bool:
@@ -626,12 +632,12 @@ def _unverified_rows(m: Matched) -> list[tuple[str, str, dict[str, Any]]]:
     return [(kind, key, details) for (kind, key), details in sorted(rows.items())]
 
 
-def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> int | None:
+def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> tuple[int | None, str]:
     """PostgreSQL: the probe insert and everything a new probe adds, as one statement (one
     round trip): the evidence tallies, the dashboard aggregates, the unverified hardware and
     the catalogue version (when the probe brings evidence). Each part adds its rows only when
     the insert made a row, so a replay or a concurrent duplicate adds nothing. Returns the new
-    probe's id, or None when the key was taken.
+    probe's id (None when the key was taken) and the diagnosis as encoded for the row.
 
     The parts run in the order the outer SELECT reads them, which is the order of the separate
     statements this replaces (and of deletion and reprocessing): the probe row, the aggregate
@@ -650,7 +656,7 @@ def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> int
     params["bump"] = bool(row["contributions"])
     params["stamp"] = secrets.token_hex(8)
     probe_id: int | None = session.connection().exec_driver_sql(sql, params).one()[0]
-    return probe_id
+    return probe_id, params["diagnosis"]
 
 
 _COUNTED: dict[tuple[str, ...], tuple[str, frozenset[str]]] = {}

@@ -188,10 +188,28 @@ class Probes(MethodView):
         count_probe(result.probe.diagnosis or {}, result.created)
         body = _dump(result.probe, facts=False, delete_token=result.delete_token)
         resp = Response(
-            json.dumps(body), status=201 if result.created else 200, mimetype="application/json"
+            _encode(body, result.diagnosis_json),
+            status=201 if result.created else 200,
+            mimetype="application/json",
         )
         resp.headers["Location"] = f"/api/v1/probes/{result.probe.id}"
         return resp
+
+
+def _encode(body: dict[str, Any], diagnosis_json: str | None) -> str:
+    """``json.dumps(body)``, with the diagnosis spliced in as ingest already encoded it (the
+    same json.dumps settings: Flask's provider adds only a ``default`` for types a diagnosis
+    never holds, and keeps key order)."""
+    if diagnosis_json is None:
+        return json.dumps(body)
+    keys = list(body)
+    at = keys.index("diagnosis")
+    head = json.dumps({k: body[k] for k in keys[:at]})[:-1]  # '{"id": 7, ...' or '{'
+    tail = json.dumps({k: body[k] for k in keys[at + 1 :]})[1:]  # '"matched": ...}' or '}'
+    return (
+        f'{head}{", " if at else ""}"diagnosis": {diagnosis_json}'
+        f"{', ' if tail != '}' else ''}{tail}"
+    )
 
 
 def owned_probe(probe_id: int, token: TokenInfo) -> Probe:
