@@ -47,10 +47,16 @@ class TokenInfo:
 
 
 _TOKENS = cast(Table, ApiToken.__table__)
-# A Core read of three columns, no ORM object: every authenticated request runs it, and it
-# reads the row every time (no cache), so a revoked token stops working at once.
+# A read of three columns, no ORM object: every authenticated request runs it, and it reads
+# the row every time (no cache), so a revoked token stops working at once. On PostgreSQL as
+# driver SQL (psycopg decodes the JSON scopes itself): no statement cache key to build per
+# request. SQLite needs the JSON type's result processing, so it runs the Core select.
 _FIND = select(_TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.scopes).where(
     _TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None)
+)
+_FIND_PG = (
+    f"SELECT id, name, scopes FROM {_TOKENS.name} "
+    "WHERE token_hash = %(token_hash)s AND revoked_at IS NULL"
 )
 
 
@@ -58,7 +64,12 @@ def find_token(session: Session, secret: str) -> TokenInfo | None:
     """The active token whose secret this is, else None."""
     if len(secret) > 200:
         return None
-    row = session.execute(_FIND, {"token_hash": hash_secret(secret)}).one_or_none()
+    params = {"token_hash": hash_secret(secret)}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        row = connection.exec_driver_sql(_FIND_PG, params).one_or_none()
+    else:
+        row = connection.execute(_FIND, params).one_or_none()
     return None if row is None else TokenInfo(id=row[0], name=row[1], scopes=list(row[2]))
 
 
