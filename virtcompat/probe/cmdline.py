@@ -118,6 +118,9 @@ def _norm(name: str) -> str:
 
 def _tokenize(line: str) -> list[str]:
     """Split like lib/cmdline.c next_arg(): quotes group, and are then dropped."""
+    if '"' not in line:
+        # No quotes: the loop below splits at every whitespace run, as str.split() does.
+        return line.split()[:_MAX_TOKENS]
     tokens: list[str] = []
     current: list[str] = []
     quoted = False
