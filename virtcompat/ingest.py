@@ -92,6 +92,24 @@ def compress(artefacts: Mapping[str, Any]) -> bytes:
     return zlib.compress(canonical(artefacts), 6)
 
 
+def _canonical_payload(
+    payload: Mapping[str, Any], artefacts: Mapping[str, Any], encoded: bytes
+) -> bytes:
+    """``canonical(payload)``, reusing ``encoded`` (``canonical(artefacts)``) for the
+    payload's artefacts when scrubbing left them equal: the body is then encoded once, not
+    twice. The same bytes: canonical JSON of an object is its keys in order, each with the
+    canonical JSON of its value."""
+    if payload.get("artefacts") != artefacts or not all(isinstance(k, str) for k in payload):
+        return canonical(payload)
+    parts = [
+        json.dumps(k, ensure_ascii=False).encode()
+        + b":"
+        + (encoded if k == "artefacts" else canonical(payload[k]))
+        for k in sorted(payload)
+    ]
+    return b"{" + b",".join(parts) + b"}"
+
+
 def decompress(blob: bytes) -> dict[str, Any]:
     data = json.loads(zlib.decompress(blob))
     return data if isinstance(data, dict) else {}
@@ -549,7 +567,9 @@ def ingest(
     snapshot: Snapshot,
     owner: str | None = None,
 ) -> IngestResult:
-    content_hash = _sha256(canonical(payload))
+    artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
+    stored = canonical(artefacts)
+    content_hash = _sha256(_canonical_payload(payload, artefacts, stored))
     # Keys are scoped to the token that sent the probe: two agents may both pick "1", and two
     # owners posting the same content each get a probe of their own (a shared row would hand
     # one owner the other's probe id and leave the second unable to read "its" probe).
@@ -558,7 +578,6 @@ def ingest(
         if idempotency_key
         else "c:" + _sha256(f"{token_id}:{content_hash}".encode())
     )
-    artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
     raw_agent = payload.get("agent")
     agent: Mapping[str, Any] = raw_agent if isinstance(raw_agent, Mapping) else {}
     obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
@@ -575,7 +594,7 @@ def ingest(
         "agent_name": _scrubbed(agent.get("name"), 100, salt),
         "agent_version": _scrubbed(agent.get("version"), 50, salt),
         "collected_at": _scrubbed(payload.get("collected_at"), 64, salt),
-        "raw_artefacts": compress(artefacts),
+        "raw_artefacts": zlib.compress(stored, 6),  # compress(artefacts), encoded once
         "facts": obs.as_dict(),
         "diagnosis": diagnosis_doc(obs, caps),
         "matched": m.as_dict(),

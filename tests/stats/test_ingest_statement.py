@@ -1,12 +1,14 @@
 """PostgreSQL writes a new probe and everything it adds as one statement (ingest's
 ``_insert_counted``): the same rows as the separate statements SQLite runs, and one round
-trip per new probe."""
+trip per new probe. And the content hash's body encoding, which reuses the artefacts'."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
@@ -119,3 +121,31 @@ def test_a_new_probe_is_one_round_trip(db_session: Session) -> None:
     # of the first probe.
     assert len(statements) == 3
     assert statements[0].startswith("WITH p AS (INSERT INTO probes")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.dictionaries(
+        st.sampled_from(["agent", "artefacts", "collected_at", "é", "a b", "\u2028"]), json_values
+    ),
+    artefacts=st.dictionaries(st.text(max_size=4), json_values, max_size=3),
+    same=st.booleans(),
+)
+def test_content_hash_bytes_reuse_the_artefacts_encoding(
+    payload: dict[str, Any], artefacts: dict[str, Any], same: bool
+) -> None:
+    """The content hash's canonical body, built around the artefacts' own encoding, is
+    byte for byte canonical(payload)."""
+    if same:
+        payload["artefacts"] = artefacts
+    encoded = ingest_mod.canonical(artefacts)
+    assert ingest_mod._canonical_payload(payload, artefacts, encoded) == ingest_mod.canonical(
+        payload
+    )
