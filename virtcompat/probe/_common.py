@@ -56,6 +56,8 @@ def decode_input(data: object, limit: int, warnings: Warnings) -> tuple[str, boo
     Invalid UTF-8 and lone surrogates become U+FFFD; NUL characters are removed (they carry no
     meaning in any artefact and PostgreSQL text cannot hold them).
     """
+    if type(data) is str and data.isascii() and len(data) <= limit and "\x00" not in data:
+        return data, False  # what the round trip below gives back for such a string
     raw: bytes
     if isinstance(data, str):
         # Slicing first keeps a huge str from being encoded whole; a char is >= 1 byte, so
