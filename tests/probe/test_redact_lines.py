@@ -1,6 +1,7 @@
-"""The line-selecting scrubber (``scrub_lines``, used for every text artefact) against the
-passes it selects lines for (``scrub_text`` then ``scrub_identifiers`` over the whole text):
-same text, same kinds in the same order, on every test artefact, the redaction tests'
+"""The line-selecting scrubbers against the passes they select lines for, over the whole
+text: ``scrub_lines`` (every text artefact) against ``scrub_text`` then ``scrub_identifiers``,
+``scrub_text_lines`` (the kernel log's kept lines, the command line) against ``scrub_text``.
+Same text, same kinds in the same order, on every test artefact, the redaction tests'
 spellings and generated text built to reach across lines."""
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from virtcompat.probe import redact
-from virtcompat.probe.redact import scrub_artefacts, scrub_identifiers, scrub_lines, scrub_text
+from virtcompat.probe.redact import (
+    scrub_artefacts,
+    scrub_identifiers,
+    scrub_lines,
+    scrub_text,
+    scrub_text_lines,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ARTEFACTS = sorted(p for p in (DATA / "probe").rglob("*") if p.is_file())
@@ -26,6 +33,12 @@ def passes(text: str, salt: str | None) -> tuple[str, list[str]]:
     first, kinds = scrub_text(text, salt)
     second, more = scrub_identifiers(first, salt)
     return second, kinds + more
+
+
+def same(text: str, salt: str | None) -> bool:
+    return scrub_lines(text, salt) == passes(text, salt) and scrub_text_lines(
+        text, salt
+    ) == scrub_text(text, salt)
 
 
 # The spellings of tests/probe/test_probe_redact.py and test_redact_meaning.py, and fragments
@@ -134,13 +147,13 @@ text_soup = st.lists(
 def test_every_artefact_scrubs_the_same(path: Path) -> None:
     text = path.read_text(encoding="utf-8", errors="replace")
     for salt in (SALT, None):
-        assert scrub_lines(text, salt) == passes(text, salt)
+        assert same(text, salt)
 
 
 @pytest.mark.parametrize("text", SPELLINGS)
 def test_every_spelling_scrubs_the_same(text: str) -> None:
     for variant in (text, text + "\n", "x\n" + text, "padding " * 4 + "\n" + text + "\nend"):
-        assert scrub_lines(variant, SALT) == passes(variant, SALT)
+        assert same(variant, SALT)
 
 
 def test_look_back_reaches_the_line_before() -> None:
@@ -155,7 +168,7 @@ def test_look_back_reaches_the_line_before() -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=text_soup)
 def test_generated_text_scrubs_the_same(text: str) -> None:
-    assert scrub_lines(text, SALT) == passes(text, SALT)
+    assert same(text, SALT)
 
 
 def test_scrub_artefacts_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ from virtcompat.probe._common import (
 )
 from virtcompat.probe.dmi import virtual_platform
 from virtcompat.probe.limits import ARTEFACT_LIMITS
-from virtcompat.probe.redact import scrub_text
+from virtcompat.probe.redact import scrub_text_lines
 
 __all__ = [
     "EVENT_CODES",
@@ -959,7 +959,7 @@ def _clean_cpu_name(name: str) -> str:
 
 
 def _redact(text: str, salt: str | None, limit: int) -> str:
-    clean, _ = scrub_text(text, salt)
+    clean, _ = scrub_text_lines(text, salt)  # scrub_text, over the lines it can change
     return clip(clean, limit)
 
 
