@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, select
+from sqlalchemy import JSON, LargeBinary, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -689,8 +689,14 @@ def _counted_statement(columns: tuple[str, ...]) -> tuple[str, frozenset[str]]:
         return found
     table = cast(Table, Probe.__table__)
     json_columns = frozenset(c for c in columns if isinstance(table.c[c].type, JSON))
+    # The compressed artefacts go in binary (%b): no hex escaping, half the bytes.
     values = ", ".join(
-        f"CAST(%({c})s AS json)" if c in json_columns else f"%({c})s" for c in columns
+        f"CAST(%({c})s AS json)"
+        if c in json_columns
+        else f"%({c})b"
+        if isinstance(table.c[c].type, LargeBinary)
+        else f"%({c})s"
+        for c in columns
     )
     # Table and column names come from the model, never from a request.
     parts = [
