@@ -166,13 +166,23 @@ def _field_names(obj: Any) -> tuple[str, ...]:
     return names
 
 
+_STR_ONLY = frozenset((str,))
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-ready view of a parser result: sets become sorted lists, enums their values."""
-    if type(value) in _SCALARS:
+    kind = type(value)
+    if kind in _SCALARS:
         return value
+    # Exact built-in containers take the branch the chain below would give them.
+    if kind is tuple or kind is list:
+        return [v if type(v) in _SCALARS else jsonable(v) for v in value]
+    if kind is frozenset or kind is set:
+        return _sorted_set(value)
     if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum):
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    # A class seen as a dataclass before (_field_names caches only those).
+    if kind in _FIELD_NAMES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         as_dict = getattr(value, "as_dict", None)
         if callable(as_dict):
             return as_dict()
@@ -180,14 +190,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, frozenset | set):
-        if all(type(v) is str for v in value):  # flags: hundreds of plain strings
-            return sorted(value)
-        return sorted(jsonable(v) for v in value)
+        return _sorted_set(value)
     if isinstance(value, tuple | list):
         return [v if type(v) in _SCALARS else jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): v if type(v) in _SCALARS else jsonable(v) for k, v in value.items()}
     return value
+
+
+def _sorted_set(value: frozenset[Any] | set[Any]) -> list[Any]:
+    if set(map(type, value)) <= _STR_ONLY:  # flags: hundreds of plain strings
+        return sorted(value)
+    return sorted(jsonable(v) for v in value)
 
 
 def fields_as_dict(obj: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
