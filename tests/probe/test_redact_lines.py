@@ -190,3 +190,19 @@ def test_scrub_artefacts_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     for (a, ra), (b, rb) in zip(fast, slow, strict=True):
         assert json.dumps(a) == json.dumps(b)
         assert ra == rb and list(ra.counts) == list(rb.counts)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    block=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(SPELLINGS)), max_size=8),
+    varying=st.lists(st.sampled_from(FRAGMENTS + SPELLINGS), min_size=1, max_size=3),
+    copies=st.integers(8, 40),
+)
+def test_repeated_blocks_scrub_the_same(block: list[str], varying: list[str], copies: int) -> None:
+    """A dump that repeats its lines (cpuinfo's blocks) is searched once per distinct line;
+    each copy also carries lines of its own."""
+    text = "".join(
+        "\n".join([f"processor : {n}", *block, varying[n % len(varying)] + str(n), ""])
+        for n in range(copies)
+    )
+    assert same(text, SALT)

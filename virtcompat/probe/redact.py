@@ -447,7 +447,33 @@ def _passes(text: str, salt: str | None) -> tuple[str, list[str]]:
 
 
 def _candidate_lines(text: str) -> set[int]:
-    """Start offsets of the lines some pass could change (ASCII ``text``)."""
+    """Start offsets of the lines some pass could change (ASCII ``text``).
+
+    Whether a line is a candidate depends on its content alone, so a text that repeats most
+    of its lines (cpuinfo: one block per CPU) is searched once per distinct line."""
+    if text.count("\n") >= 64:
+        lines = text.split("\n")
+        distinct = dict.fromkeys(lines)
+        if len(distinct) * 2 <= len(lines):
+            joined = "\n".join(distinct)
+            hit = {_line_at(joined, at) for at in _scan(joined)}
+            starts: set[int] = set()
+            if hit:
+                at = 0
+                for line in lines:
+                    if line in hit:
+                        starts.add(at)
+                    at += len(line) + 1
+            return starts
+    return _scan(text)
+
+
+def _line_at(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[at:] if end < 0 else text[at:end]
+
+
+def _scan(text: str) -> set[int]:
     raw = text.encode("ascii")
     lower = raw.lower()
     hits: list[int] = []
