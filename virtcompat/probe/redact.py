@@ -438,6 +438,7 @@ _SHAPES = (b"hh:hh:hh:hh:hh:hh", b"hh-hh-hh-hh-hh-hh", b"hhhh.hhhh.hhhh")
 # group) and every enx/wlx interface name (the MAC after the "x").
 _RUNS = (b" " + b"h" * 12 + b" ", b" " + b"h" * 32 + b" ")
 _CONTEXT = 16  # mac_bare looks this far back
+_SHORT = 32  # below this length the passes themselves are cheaper than the search
 
 
 def _passes(text: str, salt: str | None) -> tuple[str, list[str]]:
@@ -526,8 +527,8 @@ def scrub_text_lines(text: str, salt: str | None) -> tuple[str, list[str]]:
 def _selected(
     text: str, salt: str | None, passes: Callable[[str, str | None], tuple[str, list[str]]]
 ) -> tuple[str, list[str]]:
-    if not text.isascii():
-        return passes(text, salt)
+    if len(text) < _SHORT or not text.isascii():
+        return passes(text, salt)  # short: the passes cost less than finding candidates
     starts = _candidate_lines(text)
     if not starts:
         return text, []
