@@ -32,7 +32,7 @@ from virtcompat.ingest import (
     remove_probe,
 )
 from virtcompat.models import Probe
-from virtcompat.tokens import TokenInfo
+from virtcompat.tokens import MAX_SECRET_CHARS, TokenInfo
 
 _WRITE_ATTEMPTS = 5
 
@@ -162,13 +162,21 @@ def _single_statement(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        session = db()
-        bind = session.get_bind()
-        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if _reaches_database():
+            session = db()
+            bind = session.get_bind()
+            if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reaches_database() -> bool:
+    """Whether authenticate() will look the token up: a missing, malformed or overlong one
+    is a 401 that takes no database connection, and still does."""
+    kind, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return kind.lower() == "bearer" and 0 < len(secret.strip()) <= MAX_SECRET_CHARS
 
 
 @blp.route("")

@@ -203,11 +203,21 @@ def test_probe_post_runs_in_autocommit_on_postgresql(live_app: Flask) -> None:
     def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append((statement.split()[0], bool(conn.connection.driver_connection.autocommit)))
 
+    checkouts: list[int] = []
+
+    def checkout(*_args: Any) -> None:
+        checkouts.append(1)
+
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "checkout", checkout)
     client = live_app.test_client()
     headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "autocommit"}
     body = {"agent": {"name": "t", "version": "1"}, "artefacts": {"kernel_release": "6.1"}}
     try:
+        # No usable token: a 401 without a database connection, as before.
+        for auth in ({}, {"Authorization": "Basic x"}, {"Authorization": "Bearer " + "x" * 201}):
+            assert client.post("/api/v1/probes", json=body, headers=auth).status_code == 401
+        assert seen == [] and checkouts == []
         assert client.post("/api/v1/probes", json=body, headers=headers).status_code == 201
         assert client.post("/api/v1/probes", json=body, headers=headers).status_code == 200
         posts = list(seen)
@@ -218,5 +228,6 @@ def test_probe_post_runs_in_autocommit_on_postgresql(live_app: Flask) -> None:
         )
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", checkout)
     assert posts and all(autocommit for _, autocommit in posts), posts
     assert seen and not any(autocommit for _, autocommit in seen), seen
