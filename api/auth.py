@@ -11,8 +11,7 @@ from flask import g, request
 
 from api.db import db
 from api.errors import Problem
-from virtcompat.models import ApiToken
-from virtcompat.tokens import find_token
+from virtcompat.tokens import TokenInfo, find_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +22,7 @@ def has_bearer() -> bool:
     return bool(request.headers.get("Authorization", "").strip())
 
 
-def authenticate(scope: str) -> ApiToken:
+def authenticate(scope: str) -> TokenInfo:
     """The request's token: 401 without a valid one, 403 when it lacks ``scope`` (``admin``
     has every scope). Also kept as ``g.token``."""
     header = request.headers.get("Authorization", "")

@@ -125,9 +125,10 @@ class _RequestMetrics:
 observe_request = _RequestMetrics().observe
 
 
-class _VerdictCounts:
-    """/compat's verdict tally, kept as a plain in-process Counter and flushed into the
-    prometheus counter at each scrape and, under gunicorn, once a second by a thread.
+class _DeferredCounts:
+    """Labelled counter increments (/compat's verdict tally, the probe counts) kept as a plain
+    in-process Counter and flushed into their prometheus counters at each scrape and, under
+    gunicorn, once a second by a thread.
 
     Five labelled increments per answer would cost /compat's hot path several microseconds
     in multiprocess mode (each one a locked write to a memory-mapped file); a dict increment
@@ -137,25 +138,25 @@ class _VerdictCounts:
     INTERVAL = 1.0
 
     def __init__(self) -> None:
-        self.counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.counts: collections.Counter[tuple[Any, tuple[str, ...]]] = collections.Counter()
         self._lock = threading.Lock()
         self._pid = 0
 
-    def add(self, statuses: Iterable[tuple[str, str]]) -> None:
+    def add(self, metric: Any, labels: Iterable[tuple[str, ...]]) -> None:
         # Under gunicorn's threaded workers the flush may swap the dict at any moment; the
         # (uncontended) lock keeps an increment from landing in a dict already flushed.
         with self._lock:
             counts = self.counts
-            for key in statuses:
-                counts[key] += 1
+            for key in labels:
+                counts[(metric, key)] += 1
         if self._pid != os.getpid():
             self._start()
 
     def flush(self) -> None:
         with self._lock:
             pending, self.counts = self.counts, collections.Counter()
-        for (cap, status), n in pending.items():
-            VERDICTS_TOTAL.labels(cap, status).inc(n)
+        for (metric, key), n in pending.items():
+            metric.labels(*key).inc(n)
 
     def _start(self) -> None:
         # After a fork (each gunicorn worker) the parent's thread is gone: start our own.
@@ -164,7 +165,7 @@ class _VerdictCounts:
                 return
             self._pid = os.getpid()
         if os.environ.get(MULTIPROC_ENV):
-            threading.Thread(target=self._run, name="verdict-metrics", daemon=True).start()
+            threading.Thread(target=self._run, name="deferred-metrics", daemon=True).start()
 
     def _run(self) -> None:
         while True:
@@ -172,23 +173,28 @@ class _VerdictCounts:
             self.flush()
 
 
-VERDICTS = _VerdictCounts()
+VERDICTS = _DeferredCounts()
 
 
 def count_verdicts(doc: dict[str, Any]) -> None:
-    VERDICTS.add((cap, v["status"]) for cap, v in doc["capabilities"].items())
+    VERDICTS.add(VERDICTS_TOTAL, ((cap, v["status"]) for cap, v in doc["capabilities"].items()))
 
 
 def count_statuses(statuses: Iterable[tuple[str, str]]) -> None:
-    VERDICTS.add(statuses)
+    VERDICTS.add(VERDICTS_TOTAL, statuses)
 
 
 def count_probe(doc: dict[str, Any], created: bool) -> None:
-    PROBES.labels("created" if created else "replayed").inc()
+    VERDICTS.add(PROBES, (("created" if created else "replayed",),))
     if created:
-        for cap, verdict in (doc.get("capabilities") or {}).items():
-            if isinstance(verdict, dict) and "status" in verdict:
-                PROBE_VERDICTS.labels(cap, verdict["status"]).inc()
+        VERDICTS.add(
+            PROBE_VERDICTS,
+            (
+                (cap, verdict["status"])
+                for cap, verdict in (doc.get("capabilities") or {}).items()
+                if isinstance(verdict, dict) and "status" in verdict
+            ),
+        )
 
 
 # The labelled children count_findings increments, by label values: labels() costs ~0.9 us a

@@ -32,6 +32,10 @@ class Layer(StrEnum):
     BOARD = "board"
 
 
+# The layers in chain order (iterating the enum class itself is a generator over its names).
+_LAYERS: tuple[Layer, ...] = tuple(Layer)
+
+
 CAPABILITIES: tuple[str, ...] = ("vtx", "vtd", "slat", "hvm", "pci_passthrough")
 
 
@@ -54,13 +58,16 @@ class Confidence(StrEnum):
 
 
 _CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+_CONFIDENCES = {c.value: c for c in Confidence}
 
 
 def confidence_of(value: str | None) -> Confidence | None:
     """A citation's confidence string as a ``Confidence`` (None when absent or foreign)."""
+    if not value:
+        return None
     try:
-        return Confidence(value) if value else None
-    except ValueError:
+        return _CONFIDENCES.get(value)  # Confidence(value), without the enum call
+    except TypeError:  # unhashable: never a confidence
         return None
 
 
@@ -90,7 +97,11 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One step of a verdict; ``rule`` is always a registered rule id."""
+    """One step of a verdict; ``rule`` is always a registered rule id.
+
+    (The ``as_dict`` methods here read enum members' ``_value_``: the same string as
+    ``.value``, without the enum property's descriptor call, dozens of times per verdict.)
+    """
 
     rule: str
     layer: Layer
@@ -108,8 +119,8 @@ class Reason:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule,
-            "layer": self.layer.value,
-            "status": self.status.value,
+            "layer": self.layer._value_,
+            "status": self.status._value_,
             "message": self.message,
             "hint": dict(self.hint) if self.hint is not None else None,
             "evidence": [e.as_dict() for e in self.evidence],
@@ -117,7 +128,7 @@ class Reason:
         }
         weight = self.weight
         if weight is not None:
-            out["confidence"] = weight.value
+            out["confidence"] = weight._value_
         return out
 
     @property
@@ -150,12 +161,12 @@ class Capability:
     withheld: tuple[Status, Confidence] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status.value}
+        out: dict[str, Any] = {"status": self.status._value_}
         if self.confidence is not None:
-            out["confidence"] = self.confidence.value
+            out["confidence"] = self.confidence._value_
             out["layers"] = {
-                "judged": [layer.value for layer in self.judged],
-                "unjudged": [layer.value for layer in self.unjudged],
+                "judged": [layer._value_ for layer in self.judged],
+                "unjudged": [layer._value_ for layer in self.unjudged],
             }
         if self.withheld is not None:
             out["withheld"] = {
@@ -173,8 +184,8 @@ def judged_layers(reasons: Sequence[Reason]) -> tuple[tuple[Layer, ...], tuple[L
     settled = {r.layer for r in reasons if not r.advisory and r.status != Status.UNKNOWN}
     pending = {r.layer for r in reasons if not r.advisory and r.status == Status.UNKNOWN}
     return (
-        tuple(layer for layer in Layer if layer in settled - pending),
-        tuple(layer for layer in Layer if layer in pending),
+        tuple(layer for layer in _LAYERS if layer in settled - pending),
+        tuple(layer for layer in _LAYERS if layer in pending),
     )
 
 
@@ -227,8 +238,8 @@ def assess(
         status=status,
         reasons=tuple(reasons),
         confidence=confidence,
-        judged=tuple(layer for layer in Layer if layer in judged),
-        unjudged=tuple(layer for layer in Layer if layer in missing),
+        judged=tuple(layer for layer in _LAYERS if layer in judged),
+        unjudged=tuple(layer for layer in _LAYERS if layer in missing),
     )
 
 

@@ -10,6 +10,12 @@ rather than down, a post hung until gunicorn killed the worker and /readyz for 4
   still acknowledges our packets, so only the client can notice). A connection that misses
   its deadline is closed and the error is an ``OperationalError``: the API answers 503;
 - pool checkout: ``pool_timeout``, so requests queueing for a connection give up too.
+
+A pooled PostgreSQL connection is pinged at checkout when it sat idle in the pool for more
+than ``PING_AFTER_IDLE_S`` (a dead one is replaced before the request uses it), not when it
+was in use a moment ago: under load that ping was a round trip on every request. A server
+that died and came back within that second costs the first request on each such connection
+an error (the pool then discards them all), as it would without any ping.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,7 +122,8 @@ def make_engine(url: str, timeouts: DbTimeouts | None = None, **kwargs: Any) -> 
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
         t = timeouts or replace(DbTimeouts.from_env(), statement_ms=0)
-        kwargs.setdefault("pool_pre_ping", True)
+        ping_idle = kwargs.setdefault("pool_pre_ping", True)
+        kwargs["pool_pre_ping"] = False  # our checkout listener pings idle connections only
         kwargs.setdefault("pool_timeout", t.pool_s)
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("connect_timeout", t.connect_s)
@@ -132,7 +140,39 @@ def make_engine(url: str, timeouts: DbTimeouts | None = None, **kwargs: Any) -> 
         def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
             return factory.connect(*cargs, **cparams)
 
+        if ping_idle:
+            _ping_idle_connections(engine)
+
     return engine
+
+
+#: A pooled connection back in the pool for longer than this is pinged before reuse.
+PING_AFTER_IDLE_S = 1.0
+_RETURNED = "virtcompat_returned_at"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections that sat idle: a new connection, or one returned
+    less than PING_AFTER_IDLE_S ago, is used as it is; any other is pinged, and one that
+    fails the ping is replaced (DisconnectionError makes the pool discard it and connect
+    anew, as pool_pre_ping does)."""
+    dialect = engine.dialect
+
+    def returned(_dbapi: Any, record: Any, *_args: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_RETURNED)
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"stale pooled connection: {error}") from error
+
+    event.listen(engine, "connect", returned)  # a new connection counts as just used
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

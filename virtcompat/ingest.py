@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import JSON, LargeBinary, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,9 @@ class IngestResult:
     probe: Probe
     created: bool
     delete_token: str | None  # only on creation: the secret is not stored
+    #: the new probe's diagnosis as json.dumps wrote it for the database (PostgreSQL), so the
+    #: response need not encode it again
+    diagnosis_json: str | None = None
 
 
 def _sha256(data: bytes) -> str:
@@ -87,6 +90,24 @@ def canonical(payload: Mapping[str, Any]) -> bytes:
 
 def compress(artefacts: Mapping[str, Any]) -> bytes:
     return zlib.compress(canonical(artefacts), 6)
+
+
+def _canonical_payload(
+    payload: Mapping[str, Any], artefacts: Mapping[str, Any], encoded: bytes
+) -> bytes:
+    """``canonical(payload)``, reusing ``encoded`` (``canonical(artefacts)``) for the
+    payload's artefacts when scrubbing left them equal: the body is then encoded once, not
+    twice. The same bytes: canonical JSON of an object is its keys in order, each with the
+    canonical JSON of its value."""
+    if payload.get("artefacts") != artefacts or not all(isinstance(k, str) for k in payload):
+        return canonical(payload)
+    parts = [
+        json.dumps(k, ensure_ascii=False).encode()
+        + b":"
+        + (encoded if k == "artefacts" else canonical(payload[k]))
+        for k in sorted(payload)
+    ]
+    return b"{" + b",".join(parts) + b"}"
 
 
 def decompress(blob: bytes) -> dict[str, Any]:
@@ -489,12 +510,8 @@ def _apply(session: Session, rows: list[dict[str, Any]], sign: int) -> None:
 
 
 def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
-    """Count the probe once under each unknown component: one multi-row upsert, rows in
-    (kind, key) order like the aggregates (concurrent probes lock them in one order)."""
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind, key, details in m.unknown:
-        # One row per (kind, key): ON CONFLICT may not touch a row twice in one statement.
-        rows.setdefault((kind, key), details)
+    """Count the probe once under each unknown component: one multi-row upsert."""
+    rows = _unverified_rows(m)
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -508,7 +525,7 @@ def _record_unverified(session: Session, m: Matched, probe_id: int) -> None:
                 "probe_count": 1,
                 "first_probe_id": probe_id,
             }
-            for (kind, key), details in sorted(rows.items(), key=lambda item: item[0])
+            for kind, key, details in rows
         ]
     )
     stmt = stmt.on_conflict_do_update(
@@ -550,7 +567,9 @@ def ingest(
     snapshot: Snapshot,
     owner: str | None = None,
 ) -> IngestResult:
-    content_hash = _sha256(canonical(payload))
+    artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
+    stored = canonical(artefacts)
+    content_hash = _sha256(_canonical_payload(payload, artefacts, stored))
     # Keys are scoped to the token that sent the probe: two agents may both pick "1", and two
     # owners posting the same content each get a probe of their own (a shared row would hand
     # one owner the other's probe id and leave the second unable to read "its" probe).
@@ -559,7 +578,6 @@ def ingest(
         if idempotency_key
         else "c:" + _sha256(f"{token_id}:{content_hash}".encode())
     )
-    artefacts, report = scrub_artefacts(payload.get("artefacts") or {}, salt)
     raw_agent = payload.get("agent")
     agent: Mapping[str, Any] = raw_agent if isinstance(raw_agent, Mapping) else {}
     obs, m, caps = diagnose(snapshot, artefacts, salt, "this probe")
@@ -576,7 +594,7 @@ def ingest(
         "agent_name": _scrubbed(agent.get("name"), 100, salt),
         "agent_version": _scrubbed(agent.get("version"), 50, salt),
         "collected_at": _scrubbed(payload.get("collected_at"), 64, salt),
-        "raw_artefacts": compress(artefacts),
+        "raw_artefacts": zlib.compress(stored, 6),  # compress(artefacts), encoded once
         "facts": obs.as_dict(),
         "diagnosis": diagnosis_doc(obs, caps),
         "matched": m.as_dict(),
@@ -594,19 +612,127 @@ def ingest(
     # winner's row is read back. Replaces a pre-insert SELECT plus a savepoint around an ORM
     # flush (four round trips and the unit of work, for the rare retry).
     dialect = session.get_bind().dialect.name
-    probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
+    one_statement = _one_statement(dialect)
+    diagnosis_json = None
+    if one_statement:
+        probe_id, diagnosis_json = _insert_counted(session, row, m)
+    else:
+        probe_id = session.execute(_insert_probe(dialect), row).scalar_one_or_none()
     if probe_id is None:
         winner = session.scalars(select(Probe).where(Probe.idempotency_key == key)).one_or_none()
         if winner is None:
             raise RuntimeError("the probe insert found a conflicting key but no row")
         return _replay(winner, content_hash)
     probe = Probe(id=probe_id, **row)
-    _apply(session, probe.contributions, +1)
-    stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
-    _record_unverified(session, m, probe.id)
-    if probe.contributions:
-        bump_version(session, spec=False)  # /compat cites the new tallies
-    return IngestResult(probe=probe, created=True, delete_token=delete_token)
+    if not one_statement:
+        _apply(session, probe.contributions, +1)
+        stats.apply(session, probe.stat_keys, stats.statuses(probe.diagnosis), +1)
+        _record_unverified(session, m, probe.id)
+        if probe.contributions:
+            bump_version(session, spec=False)  # /compat cites the new tallies
+    return IngestResult(
+        probe=probe, created=True, delete_token=delete_token, diagnosis_json=diagnosis_json
+    )
+
+
+def _one_statement(dialect: str) -> bool:
+    """Whether a new probe is written with :func:`_insert_counted` (PostgreSQL) rather than
+    as separate statements (SQLite: in process, so there are no round trips to save)."""
+    return dialect == "postgresql"
+
+
+def _unverified_rows(m: Matched) -> list[tuple[str, str, dict[str, Any]]]:
+    """One row per unknown (kind, key), the first one's details, in (kind, key) order like
+    the aggregates (concurrent probes lock them in one order). One row per key also because
+    ON CONFLICT may not touch a row twice in one statement."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, key, details in m.unknown:
+        rows.setdefault((kind, key), details)
+    return [(kind, key, details) for (kind, key), details in sorted(rows.items())]
+
+
+def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> tuple[int | None, str]:
+    """PostgreSQL: the probe insert and everything a new probe adds, as one statement (one
+    round trip): the evidence tallies, the dashboard aggregates, the unverified hardware and
+    the catalogue version (when the probe brings evidence). Each part adds its rows only when
+    the insert made a row, so a replay or a concurrent duplicate adds nothing. Returns the new
+    probe's id (None when the key was taken) and the diagnosis as encoded for the row.
+
+    The parts run in the order the outer SELECT reads them, which is the order of the separate
+    statements this replaces (and of deletion and reprocessing): the probe row, the aggregate
+    tables in stats.WRITE_ORDER, unverified hardware, the catalogue state. Driver SQL with the
+    JSON values encoded here: the statement is fixed, and SQLAlchemy's compilation and per-type
+    bind processing of ~30 values cost more than the rest of the call."""
+    tables = stats.probe_rows(
+        row["stat_keys"], stats.statuses(row["diagnosis"]), row["contributions"], +1
+    )
+    columns = tuple(row)
+    sql, json_columns = _counted_statement(columns)
+    params = {c: json.dumps(row[c]) if c in json_columns else row[c] for c in columns}
+    for i, rows in enumerate(tables.values()):
+        params[f"agg{i}"] = json.dumps(rows)
+    params["unverified"] = json.dumps(_unverified_rows(m))
+    params["bump"] = bool(row["contributions"])
+    params["stamp"] = secrets.token_hex(8)
+    probe_id: int | None = session.connection().exec_driver_sql(sql, params).one()[0]
+    return probe_id, params["diagnosis"]
+
+
+_COUNTED: dict[tuple[str, ...], tuple[str, frozenset[str]]] = {}
+
+
+def _counted_statement(columns: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The SQL of :func:`_insert_counted` for a row with ``columns`` (built once), and which
+    of them are JSON (sent encoded, cast in SQL)."""
+    found = _COUNTED.get(columns)
+    if found is not None:
+        return found
+    table = cast(Table, Probe.__table__)
+    json_columns = frozenset(c for c in columns if isinstance(table.c[c].type, JSON))
+    # The compressed artefacts go in binary (%b): no hex escaping, half the bytes.
+    values = ", ".join(
+        f"CAST(%({c})s AS json)"
+        if c in json_columns
+        else f"%({c})b"
+        if isinstance(table.c[c].type, LargeBinary)
+        else f"%({c})s"
+        for c in columns
+    )
+    # Table and column names come from the model, never from a request.
+    parts = [
+        f"p AS (INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({values}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+    ]
+    names = []
+    for i, model in enumerate(stats.WRITE_ORDER):
+        names.append(f"agg{i}")
+        parts.append(stats.upsert_cte(model, f"agg{i}", "p"))
+    parts.append(
+        "unverified AS (INSERT INTO unverified_hardware "
+        "(kind, key, details, probe_count, first_probe_id) "
+        "SELECT r.v->>0, r.v->>1, r.v->2, 1, p.id FROM p, "
+        "json_array_elements(CAST(%(unverified)s AS json)) WITH ORDINALITY AS r(v, n) "
+        "ORDER BY r.n ON CONFLICT (kind, key) DO UPDATE "
+        "SET probe_count = unverified_hardware.probe_count + 1 RETURNING 1)"
+    )
+    # catalog.bump_version(spec=False) as an upsert: the version and stamp move; a missing
+    # row is created as bump_version creates it.
+    parts.append(
+        "bumped AS (INSERT INTO catalog_state (id, version, stamp, spec_stamp) "
+        "SELECT 1, 2, %(stamp)s, %(stamp)s FROM p WHERE %(bump)s "
+        "ON CONFLICT (id) DO UPDATE "
+        "SET version = catalog_state.version + 1, stamp = excluded.stamp RETURNING 1)"
+    )
+    names += ["unverified", "bumped"]
+    # The outer SELECT evaluates its subqueries left to right (the sum's operands in order),
+    # each running its part to completion: that fixes the order in which the parts write and
+    # lock their rows. The second column is how many rows the parts wrote.
+    written = " + ".join(f"(SELECT count(*) FROM {n})" for n in names)
+    found = _COUNTED[columns] = (
+        f"WITH {', '.join(parts)} SELECT (SELECT id FROM p), {written}",
+        json_columns,
+    )
+    return found
 
 
 _PROBE_INSERTS: dict[str, Any] = {}

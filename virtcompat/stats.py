@@ -259,6 +259,50 @@ def apply_evidence(session: Session, contributions: Sequence[Mapping[str, Any]],
     upsert_add(session, EvidenceCount, _evidence_table(evidence_rows(contributions), sign))
 
 
+#: The aggregate tables in the order every writer (ingest, deletion, reprocessing) upserts
+#: them, so concurrent transactions lock their rows in one global order (no deadlock).
+WRITE_ORDER: tuple[type[Any], ...] = (EvidenceCount, ProbeStat, ProbeSeries, ReleaseStat)
+
+
+def probe_rows(
+    keys: Sequence[Sequence[str]],
+    by_cap: Mapping[str, str],
+    contributions: Sequence[Mapping[str, Any]],
+    sign: int,
+) -> dict[type[Any], list[list[Any]]]:
+    """Everything one probe adds (sign=+1) to each aggregate table, in :data:`WRITE_ORDER`:
+    per table the rows ``[*key, *counts]`` in key order (the rows of :func:`apply_evidence` and
+    :func:`apply`)."""
+    evidence = _evidence_table(evidence_rows(contributions), sign)
+    out: dict[type[Any], list[list[Any]]] = {
+        EvidenceCount: [[*key, *counts] for key, counts in sorted(evidence.items())]
+    }
+    for model, counter in contribution(keys, by_cap).items():
+        out[model] = [[*key, sign * n] for key, n in sorted(counter.items())]
+    return {model: out[model] for model in WRITE_ORDER}
+
+
+def upsert_cte(model: type[Any], name: str, source: str) -> str:
+    """PostgreSQL driver SQL: ``name AS (INSERT … ON CONFLICT DO UPDATE … RETURNING 1)``
+    adding the rows of the JSON array parameter ``%(name)s`` (``[*key, *counts]`` each, see
+    :func:`probe_rows`) to ``model``, in array order, once per row of ``source`` (a CTE of at
+    most one row: the probe just inserted, so a replay adds nothing)."""
+    key_cols, count_cols = _SHAPES[model]
+    table = model.__table__
+    values = ", ".join(
+        f"CAST(r.v->>{i} AS integer)" if isinstance(table.c[c].type, Integer) else f"r.v->>{i}"
+        for i, c in enumerate((*key_cols, *count_cols))
+    )
+    updates = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in count_cols)
+    # Table and column names come from _SHAPES, never from a request.
+    return (
+        f"{name} AS (INSERT INTO {table.name} ({', '.join((*key_cols, *count_cols))}) "
+        f"SELECT {values} FROM {source}, "
+        f"json_array_elements(CAST(%({name})s AS json)) WITH ORDINALITY AS r(v, n) ORDER BY r.n "
+        f"ON CONFLICT ({', '.join(key_cols)}) DO UPDATE SET {updates} RETURNING 1)"
+    )
+
+
 class Batch:
     """Net aggregate changes of several probes, written as one upsert per table.
 

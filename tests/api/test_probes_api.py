@@ -368,3 +368,18 @@ def test_idempotency_keys_are_scoped_to_the_token(
     other = post(client, dq45cb_probe(bios="CBQ4510H.86A.0109"), auth("probe:write"), key="1")
     assert (first.status_code, other.status_code) == (201, 201)
     assert first.get_json()["id"] != other.get_json()["id"]
+
+
+def test_post_answer_is_the_json_of_its_fields(
+    client: FlaskClient, probe_auth: dict[str, Any]
+) -> None:
+    """The 201 body splices in the diagnosis ingest already encoded (PostgreSQL): byte for byte
+    what encoding the whole answer would give; the replay (200) encodes it whole."""
+    from flask import json
+
+    headers = {**probe_auth, "Idempotency-Key": "answer-bytes"}
+    for status in (201, 200):
+        resp = client.post("/api/v1/probes", json=dq45cb_probe(), headers=headers)
+        assert resp.status_code == status
+        assert resp.get_data(as_text=True) == json.dumps(resp.get_json())
+        assert list(resp.get_json())[4] == "diagnosis"

@@ -182,3 +182,52 @@ def test_agent_posts_to_live_server_and_renders_text(
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
     assert any(line.startswith("PASS") and "vtd" in line for line in lines)
+
+
+def test_probe_post_runs_in_autocommit_on_postgresql(live_app: Flask) -> None:
+    """PostgreSQL: the probe post's statements (token lookup, the one ingest statement, a
+    replay's read) run in autocommit, with no BEGIN/COMMIT around them; other requests keep
+    their transaction. (SQLite keeps its transaction: SQLAlchemy begins it.)"""
+    from sqlalchemy import event
+
+    from api.db import EXT
+
+    engine = live_app.extensions[EXT]["engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the driver's autocommit is PostgreSQL's")
+    with make_sessionmaker(engine)() as session:
+        _, secret = create_token(session, "autocommit", ["probe:write"])
+        session.commit()
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append((statement.split()[0], bool(conn.connection.driver_connection.autocommit)))
+
+    checkouts: list[int] = []
+
+    def checkout(*_args: Any) -> None:
+        checkouts.append(1)
+
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "checkout", checkout)
+    client = live_app.test_client()
+    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "autocommit"}
+    body = {"agent": {"name": "t", "version": "1"}, "artefacts": {"kernel_release": "6.1"}}
+    try:
+        # No usable token: a 401 without a database connection, as before.
+        for auth in ({}, {"Authorization": "Basic x"}, {"Authorization": "Bearer " + "x" * 201}):
+            assert client.post("/api/v1/probes", json=body, headers=auth).status_code == 401
+        assert seen == [] and checkouts == []
+        assert client.post("/api/v1/probes", json=body, headers=headers).status_code == 201
+        assert client.post("/api/v1/probes", json=body, headers=headers).status_code == 200
+        posts = list(seen)
+        seen.clear()
+        assert client.get("/api/v1/unverified-hardware", headers=headers).status_code in (
+            200,
+            403,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", checkout)
+    assert posts and all(autocommit for _, autocommit in posts), posts
+    assert seen and not any(autocommit for _, autocommit in seen), seen

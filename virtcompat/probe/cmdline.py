@@ -24,7 +24,7 @@ from typing import Any
 
 from virtcompat.probe._common import Warnings, clip, decode_input, fields_as_dict
 from virtcompat.probe.limits import ARTEFACT_LIMITS
-from virtcompat.probe.redact import scrub_text
+from virtcompat.probe.redact import scrub_text_lines
 
 __all__ = ["Cmdline", "parse_cmdline"]
 
@@ -118,6 +118,9 @@ def _norm(name: str) -> str:
 
 def _tokenize(line: str) -> list[str]:
     """Split like lib/cmdline.c next_arg(): quotes group, and are then dropped."""
+    if '"' not in line:
+        # No quotes: the loop below splits at every whitespace run, as str.split() does.
+        return line.split()[:_MAX_TOKENS]
     tokens: list[str] = []
     current: list[str] = []
     quoted = False
@@ -158,7 +161,7 @@ def parse_cmdline(data: str | bytes | object, *, salt: str | None = None) -> Cmd
     """Parse a kernel command line; never raises. Values are redacted with ``salt``."""
     warnings = Warnings()
     text, _ = decode_input(data, ARTEFACT_LIMITS["cmdline"], warnings)
-    text, _ = scrub_text(" ".join(text.split()), salt)
+    text, _ = scrub_text_lines(" ".join(text.split()), salt)  # scrub_text, candidates only
 
     tokens = _tokenize(text)
     if len(tokens) >= _MAX_TOKENS:

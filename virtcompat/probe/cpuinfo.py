@@ -18,10 +18,11 @@ from enum import StrEnum
 from typing import Any
 
 from virtcompat.probe._common import (
+    MAX_LINE_CHARS,
     Warnings,
     decode_input,
     fields_as_dict,
-    iter_lines,
+    split_lines,
 )
 from virtcompat.probe.limits import ARTEFACT_LIMITS
 
@@ -139,12 +140,29 @@ def _int(value: str | None) -> int | None:
     return None
 
 
-def _tokens(value: str, warnings: Warnings, what: str) -> frozenset[str]:
-    tokens = value.replace(",", " ").split()
-    if len(tokens) > _MAX_FLAGS:
-        warnings.add(f"{what} line has {len(tokens)} entries; only the first {_MAX_FLAGS} read")
-        tokens = tokens[:_MAX_FLAGS]
-    return frozenset(t[:64] for t in tokens)
+class _Tokens:
+    """Flags lines to token sets. Every processor block repeats the same flags line: each
+    distinct line is split once per dump, and its warning (if any) repeated for each block
+    like a fresh split would."""
+
+    __slots__ = ("_seen", "_warnings")
+
+    def __init__(self, warnings: Warnings) -> None:
+        self._seen: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {}
+        self._warnings = warnings
+
+    def __call__(self, value: str, what: str) -> frozenset[str]:
+        found = self._seen.get((value, what))
+        if found is None:
+            tokens = value.replace(",", " ").split()
+            warning = None
+            if len(tokens) > _MAX_FLAGS:
+                warning = f"{what} line has {len(tokens)} entries; only the first {_MAX_FLAGS} read"
+                tokens = tokens[:_MAX_FLAGS]
+            found = self._seen[(value, what)] = (frozenset(t[:64] for t in tokens), warning)
+        if found[1] is not None:
+            self._warnings.add(found[1])
+        return found[0]
 
 
 def _intersection(sets: list[frozenset[str]]) -> frozenset[str] | None:
@@ -152,8 +170,33 @@ def _intersection(sets: list[frozenset[str]]) -> frozenset[str] | None:
         return None
     result = sets[0]
     for other in sets[1:]:
-        result &= other
+        if other is not sets[0]:  # a block sharing the first one's set changes nothing
+            result &= other
     return result
+
+
+def _union(sets: list[frozenset[str]]) -> frozenset[str]:
+    return frozenset().union(*{id(s): s for s in sets}.values())
+
+
+# Line kinds of the cpuinfo loop.
+_BLANK, _ODD, _PROCESSOR, _S390_CPU, _FIELD = range(5)
+
+
+def _classify(line: str) -> tuple[int, str, str]:
+    """(kind, key, value) of one line; a dump repeats most lines once per processor."""
+    if not line.strip():
+        return _BLANK, "", ""
+    key, sep, value = line.partition(":")
+    key = key.strip()
+    value = value.strip()
+    if not sep or not key or len(key) > 64:
+        return _ODD, "", ""
+    if key == "processor" and _int(value) is not None:
+        return _PROCESSOR, key, value
+    if key.startswith("processor ") and _int(key[10:]) is not None:
+        return _S390_CPU, "", ""
+    return _FIELD, key, value[:4096]
 
 
 def _detect_arch(blocks: list[dict[str, str]], common: dict[str, str]) -> Arch:
@@ -209,7 +252,7 @@ _NON_X86_NOTES: dict[Arch, str] = {
 }
 
 
-def _block(raw: dict[str, str], arch: Arch, warnings: Warnings) -> CpuBlock:
+def _block(raw: dict[str, str], arch: Arch, tokens: _Tokens) -> CpuBlock:
     x86 = arch is Arch.X86
     flags_line = raw.get("flags") if x86 else raw.get("Features", raw.get("features"))
     vmx_line = raw.get("vmx flags") if x86 else None
@@ -221,8 +264,8 @@ def _block(raw: dict[str, str], arch: Arch, warnings: Warnings) -> CpuBlock:
         stepping=_int(raw.get("stepping")) if x86 else None,
         model_name=(raw.get("model name") or None),
         microcode=(raw.get("microcode") or None),
-        flags=None if flags_line is None else _tokens(flags_line, warnings, "flags"),
-        vmx_flags=None if vmx_line is None else _tokens(vmx_line, warnings, "vmx flags"),
+        flags=None if flags_line is None else tokens(flags_line, "flags"),
+        vmx_flags=None if vmx_line is None else tokens(vmx_line, "vmx flags"),
     )
 
 
@@ -236,30 +279,32 @@ def parse_cpuinfo(data: str | bytes | object) -> CpuInfo:
     current: dict[str, str] | None = None
     odd_lines = 0
     s390_cpus = 0
-    for _, line in iter_lines(text, warnings=warnings):
-        if not line.strip():
+    lines, cut = split_lines(text)
+    seen: dict[str, tuple[int, str, str]] = {}
+    for line in lines:
+        parsed = seen.get(line)
+        if parsed is None:
+            parsed = seen[line] = _classify(line)
+        kind, key, value = parsed
+        if kind == _FIELD:
+            target = current if current is not None else common
+            if key not in target and len(target) < _MAX_KEYS_PER_BLOCK:
+                target[key] = value
+        elif kind == _BLANK:
             current = None
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        value = value.strip()
-        if not sep or not key or len(key) > 64:
+        elif kind == _ODD:
             odd_lines += 1
-            continue
-        if key == "processor" and _int(value) is not None:
+        elif kind == _PROCESSOR:
             if len(raw_blocks) >= _MAX_BLOCKS:
                 current = None
                 continue
             current = {"processor": value}
             raw_blocks.append(current)
-            continue
-        if key.startswith("processor ") and _int(key[10:]) is not None:
+        else:
             # s390: "processor 0: version = FF,  identification = 0E9B87,  machine = 2964"
             s390_cpus += 1
-            continue
-        target = current if current is not None else common
-        if key not in target and len(target) < _MAX_KEYS_PER_BLOCK:
-            target[key] = value[:4096]
+    if cut:
+        warnings.add(f"{cut} lines longer than {MAX_LINE_CHARS} characters were cut")
 
     arch = _detect_arch(raw_blocks, common)
     if odd_lines:
@@ -275,11 +320,12 @@ def parse_cpuinfo(data: str | bytes | object) -> CpuInfo:
         # s390 has one global block; treat it as the block carrying the features line.
         raw_blocks.append(common)
 
-    blocks = [_block(raw, arch, warnings) for raw in raw_blocks]
+    tokens = _Tokens(warnings)
+    blocks = [_block(raw, arch, tokens) for raw in raw_blocks]
     # ARM (and old 32-bit ARM kernels) print Features once, after the processor blocks.
     shared_features = common.get("Features", common.get("features"))
     if arch is not Arch.X86 and shared_features is not None:
-        features = _tokens(shared_features, warnings, "Features")
+        features = tokens(shared_features, "Features")
         blocks = [b if b.flags is not None else replace(b, flags=features) for b in blocks]
 
     # A block cut by the size cap may have lost the end of its flags line: keep it counted
@@ -289,7 +335,7 @@ def parse_cpuinfo(data: str | bytes | object) -> CpuInfo:
         warnings.add("input truncated: the last processor block is left out of the summary")
     with_flags = [b.flags for b in summary_blocks if b.flags is not None]
     flags = _intersection(with_flags) or frozenset()
-    flags_any = frozenset().union(*with_flags)
+    flags_any = _union(with_flags)
     if not with_flags and blocks:
         warnings.add(
             "no flags line in any processor block: the dump is filtered or damaged, so "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,9 @@ __all__ = [
     "placeholder",
     "scrub_artefacts",
     "scrub_identifiers",
+    "scrub_lines",
     "scrub_text",
+    "scrub_text_lines",
 ]
 
 #: DMI keys that identify one machine. They are never kept in clear: the agent sends them as
@@ -381,6 +383,187 @@ def scrub_identifiers(text: str, salt: str | None) -> tuple[str, list[str]]:
     return text, kinds
 
 
+# --- both passes over the lines that can change -----------------------------------------------
+# The passes above each scan the whole text, and a probe's dmesg or cpuinfo is mostly lines
+# none of them can touch. :func:`scrub_lines` finds, with a few C-speed searches, the lines
+# where some pass could replace something, runs the passes unchanged over those lines only
+# and leaves every other line as it is. The result is exactly that of the passes over the whole
+# text, because:
+#
+# * every pattern matches inside one line (none crosses a "\n", and a line's first character
+#   is read the same after a "\n" as at the start of a string), and no replacement adds or
+#   removes a "\n";
+# * each search below is a necessary condition, on the line as received, for some pass to
+#   replace something in it (or count a kind): a line meeting none is never changed by any
+#   pass, so every later pass sees it as received too;
+# * the one look back past a match, mac_bare's 16-character context, always finds the same
+#   text: each selected line runs with at least 16 characters of unchanged lines before it
+#   (or everything before it, from the start of the text);
+# * the passes' ``in`` checks only skip a pass that could not match (for ASCII text; anything
+#   else, where case-insensitive patterns also match letters such as U+017F, takes the
+#   passes over the whole text).
+#
+# tests/probe/test_redact_lines.py compares both over the corpus and generated text.
+
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# Hex digits to "h", other bytes unchanged: separated MAC, UUID and dotted shapes.
+_HEX_SHAPES = bytes.maketrans(_HEX_DIGITS, b"h" * len(_HEX_DIGITS))
+# Hex digits to "h", everything else to " ": a run of exactly N hex digits is " " + N*"h" + " ".
+_HEX_RUNS = bytes(ord("h") if bytes([i]) in _HEX_DIGITS else ord(" ") for i in range(256))
+
+# On the lowercased text: the key words of every keyed rule (key=value secrets, DMI keys,
+# serial/UUID/asset/MAC fields, UUID=, S/N, host names, disk ids), each with the pattern its
+# line must then hold when a bare find would flag too many lines ("address sizes", "keyboard").
+_LOWER_WORDS: tuple[tuple[bytes, re.Pattern[bytes] | None], ...] = (
+    (b"pass", re.compile(rb"passw|passphrase")),
+    (b"secret", None),
+    (b"token", None),
+    (b"credential", None),
+    (b"key", re.compile(rb"(?:api|private|auth)[_\-]?key")),
+    (b"serial", None),
+    (b"s/n", None),
+    (b"uid", re.compile(rb"[gu]uid")),  # not cpuid
+    (b"asset", None),
+    (b"ame set to <", None),  # Hostname set to <
+    (b"ame to '", None),  # host name to ', hostname to '
+    (b"/dev/disk/by-id/", None),
+    (b"addr", re.compile(rb"(?:mac|hw)[ _\-]?addr")),
+)
+_SN_RE = re.compile(rb"sn[ \t]{0,16}:")
+# On the text as sent (case-sensitive rules).
+_EXACT_WORDS = (b" kernel: ",)
+# Separated MACs and Cisco's dotted form.
+_SHAPES = (b"hh:hh:hh:hh:hh:hh", b"hh-hh-hh-hh-hh-hh", b"hhhh.hhhh.hhhh")
+# Runs of exactly 12 and 32 hex digits: bare MACs and UUIDs; also every dashed UUID (its last
+# group) and every enx/wlx interface name (the MAC after the "x").
+_RUNS = (b" " + b"h" * 12 + b" ", b" " + b"h" * 32 + b" ")
+_CONTEXT = 16  # mac_bare looks this far back
+_SHORT = 32  # below this length the passes themselves are cheaper than the search
+
+
+def _passes(text: str, salt: str | None) -> tuple[str, list[str]]:
+    first, kinds = scrub_text(text, salt)
+    second, more = scrub_identifiers(first, salt)
+    return second, kinds + more
+
+
+def _candidate_lines(text: str) -> set[int]:
+    """Start offsets of the lines some pass could change (ASCII ``text``).
+
+    Whether a line is a candidate depends on its content alone, so a text that repeats most
+    of its lines (cpuinfo: one block per CPU) is searched once per distinct line."""
+    if text.count("\n") >= 64:
+        lines = text.split("\n")
+        distinct = dict.fromkeys(lines)
+        if len(distinct) * 2 <= len(lines):
+            joined = "\n".join(distinct)
+            hit = {_line_at(joined, at) for at in _scan(joined)}
+            starts: set[int] = set()
+            if hit:
+                at = 0
+                for line in lines:
+                    if line in hit:
+                        starts.add(at)
+                    at += len(line) + 1
+            return starts
+    return _scan(text)
+
+
+def _line_at(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[at:] if end < 0 else text[at:end]
+
+
+def _scan(text: str) -> set[int]:
+    raw = text.encode("ascii")
+    lower = raw.lower()
+    hits: list[int] = []
+
+    def every(haystack: bytes, needle: bytes, check: re.Pattern[bytes] | None = None) -> None:
+        # One hit per line is enough: search on from the next line. (In ``runs``, padded by
+        # one byte, index ``at`` is the run's first digit in ``raw``: the needle's leading
+        # separator sits at ``at - 1`` there, and may be the previous line's "\n".)
+        at = haystack.find(needle)
+        while at >= 0:
+            end = raw.find(b"\n", at)
+            if end < 0:
+                end = len(raw)
+            if check is None or check.search(lower, raw.rfind(b"\n", 0, at) + 1, end):
+                hits.append(at)
+            at = haystack.find(needle, end + 1)
+
+    # ``in`` first: most needles are absent, and the test costs less than a call of every().
+    for word, check in _LOWER_WORDS:
+        if word in lower:
+            every(lower, word, check)
+    for word in _EXACT_WORDS:
+        if word in raw:
+            every(raw, word)
+    if b"sn" in lower:
+        hits.extend(m.start() for m in _SN_RE.finditer(lower))
+    shapes = raw.translate(_HEX_SHAPES)
+    for shape in _SHAPES:
+        if shape in shapes:
+            every(shapes, shape)
+    runs = b" " + raw.translate(_HEX_RUNS) + b" "
+    for run in _RUNS:
+        if run in runs:
+            every(runs, run)
+    return {text.rfind("\n", 0, at) + 1 for at in hits}
+
+
+def scrub_lines(text: str, salt: str | None) -> tuple[str, list[str]]:
+    """:func:`scrub_text` then :func:`scrub_identifiers`, run over the lines that can change
+    only; the same text and kinds as running them over ``text`` (see above)."""
+    return _selected(text, salt, _passes)
+
+
+def scrub_text_lines(text: str, salt: str | None) -> tuple[str, list[str]]:
+    """:func:`scrub_text` alone, run over the lines that can change only (the candidates
+    cover its rules too); the same text and kinds as ``scrub_text(text, salt)``."""
+    return _selected(text, salt, scrub_text)
+
+
+def _selected(
+    text: str, salt: str | None, passes: Callable[[str, str | None], tuple[str, list[str]]]
+) -> tuple[str, list[str]]:
+    if len(text) < _SHORT or not text.isascii():
+        return passes(text, salt)  # short: the passes cost less than finding candidates
+    starts = _candidate_lines(text)
+    if not starts:
+        return text, []
+    # Spans of whole lines to run the passes over: each candidate line with enough unchanged
+    # lines before it for the context look-back; overlapping spans merge.
+    spans: list[list[int]] = []
+    for line in sorted(starts):
+        begin, need = line, _CONTEXT
+        while need > 0 and begin > 0 and not (spans and begin <= spans[-1][1]):
+            previous = text.rfind("\n", 0, begin - 1) + 1
+            if previous not in starts:
+                need -= begin - previous
+            begin = previous
+        end = text.find("\n", line)
+        end = len(text) if end < 0 else end + 1
+        if spans and begin <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([begin, end])
+    done, kinds = passes("".join(text[b:e] for b, e in spans), salt)
+    out: list[str] = []
+    last = cursor = 0
+    for begin, end in spans:
+        out.append(text[last:begin])
+        stop = cursor
+        for _ in range(text.count("\n", begin, end)):
+            stop = done.index("\n", stop) + 1
+        if end == len(text) and not text.endswith("\n"):
+            stop = len(done)
+        out.append(done[cursor:stop])
+        cursor, last = stop, end
+    out.append(text[last:])
+    return "".join(out), kinds
+
+
 # --- whole artefact sets -------------------------------------------------------------------
 
 
@@ -438,10 +621,11 @@ class _Scrubber:
             self.warnings.add(f"{name}: {warning}")
         if name == "xl_info":
             clean, kinds = scrub_xl_info(clean, self.salt)
+            clean, more = scrub_identifiers(clean, self.salt)
+            kinds += more
         else:
-            clean, kinds = scrub_text(clean, self.salt)
-        clean, more = scrub_identifiers(clean, self.salt)
-        self.count(name, kinds + more)
+            clean, kinds = scrub_lines(clean, self.salt)
+        self.count(name, kinds)
         return clean
 
     def identity(self, name: str, key: str, kind: str, item: Any) -> Any:
