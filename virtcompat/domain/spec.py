@@ -13,24 +13,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from virtcompat.frozen import quick_init
+from virtcompat.frozen import slot_setters
 
 T = TypeVar("T")
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Pos:
     line: int | None = None
     column: int | None = None
     key: str | None = None
 
+    def __init__(
+        self, line: int | None = None, column: int | None = None, key: str | None = None
+    ) -> None:
+        # Built per value of every config: the slots directly (virtcompat.frozen).
+        _pos_line(self, line)
+        _pos_column(self, column)
+        _pos_key(self, key)
+
+
+_pos_line, _pos_column, _pos_key = slot_setters(Pos, "line", "column", "key")
+
 
 NOWHERE = Pos()
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Val(Generic[T]):
     """A value with its source position and its text as written."""
 
@@ -38,8 +47,15 @@ class Val(Generic[T]):
     pos: Pos = NOWHERE
     shown: str = ""
 
+    def __init__(self, value: T, pos: Pos = NOWHERE, shown: str = "") -> None:
+        _val_value(self, value)
+        _val_pos(self, pos)
+        _val_shown(self, shown)
 
-@quick_init
+
+_val_value, _val_pos, _val_shown = slot_setters(Val, "value", "pos", "shown")
+
+
 @dataclass(frozen=True, slots=True)
 class HostDev:
     """A host device given to the guest: PCI (``address`` DDDD:BB:DD.F) or USB."""
@@ -49,7 +65,6 @@ class HostDev:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Device:
     """A device the model only needs to count and point at (disk, NIC, console...)."""
@@ -59,7 +74,6 @@ class Device:
     model: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Input:
     type: str  # "tablet" | "mouse" | "keyboard" | ...
@@ -67,7 +81,6 @@ class Input:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Graphics:
     type: str  # "vnc" | "spice" | "sdl" | ...
@@ -77,14 +90,12 @@ class Graphics:
     via: str = ""  # "vfb": an xm/xl PV framebuffer entry rather than the top-level keys
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class UsbController:
     model: str | None  # None: the machine's default; "none": USB switched off
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Viommu:
     model: str  # "intel" | "virtio" | "smmuv3" | "amd"
@@ -92,7 +103,6 @@ class Viommu:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Clock:
     """``offset``: utc | localtime | variable | timezone; ``adjustment`` in seconds."""
@@ -103,7 +113,6 @@ class Clock:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class CpuSpec:
     mode: Val[str] | None = None  # host-passthrough | host-model | custom | maximum

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from virtcompat.capability import Capability
-from virtcompat.frozen import quick_init
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen.findings import Finding
 from virtcompat.xen.options import Catalogue, OptionForm, XenOption
@@ -106,7 +105,6 @@ def spec_fields(text: str) -> list[tuple[str, str | None]]:
     return out
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Setting:
     """The effective value of one key as validate builds it (``+=`` applied)."""

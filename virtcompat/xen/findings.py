@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from virtcompat.frozen import quick_init
+from virtcompat.frozen import slot_setters
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One problem or note about a config; ``rule`` is always a registered rule id.
 
@@ -28,6 +27,27 @@ class Finding:
     hint: str | None = None
     related: tuple[dict[str, Any], ...] = ()
 
+    def __init__(
+        self,
+        rule: str,
+        severity: str,
+        key: str | None,
+        line: int | None,
+        column: int | None,
+        message: str,
+        hint: str | None = None,
+        related: tuple[dict[str, Any], ...] = (),
+    ) -> None:
+        # Several per config: the slots directly (virtcompat.frozen).
+        _f_rule(self, rule)
+        _f_severity(self, severity)
+        _f_key(self, key)
+        _f_line(self, line)
+        _f_column(self, column)
+        _f_message(self, message)
+        _f_hint(self, hint)
+        _f_related(self, related)
+
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line or 0, self.column or 0, self.rule, self.message)
 
@@ -44,7 +64,11 @@ class Finding:
         }
 
 
-@quick_init
+_f_rule, _f_severity, _f_key, _f_line, _f_column, _f_message, _f_hint, _f_related = slot_setters(
+    Finding, "rule", "severity", "key", "line", "column", "message", "hint", "related"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
     valid: bool  # False iff some finding is an error

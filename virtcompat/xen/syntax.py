@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from virtcompat.frozen import quick_init
+from virtcompat.frozen import slot_setters
 
 MAX_LINE_CHARS = 4096
 MAX_STRING_CHARS = 4096
@@ -128,7 +128,6 @@ GATE_RELEASE: dict[Gate, str] = {
 }
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Issue:
     kind: IssueKind
@@ -140,8 +139,7 @@ class Issue:
     quotes_value: bool = False  # message shows value text: replace it for secret keys
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Scalar:
     """A literal. ``kind``: string | number | float | bool | none | long | complex.
 
@@ -154,16 +152,34 @@ class Scalar:
     line: int
     column: int
 
+    def __init__(self, kind: str, text: str, line: int, column: int) -> None:
+        # Built per atom of every config: the slots directly (virtcompat.frozen).
+        _scalar_kind(self, kind)
+        _scalar_text(self, text)
+        _scalar_line(self, line)
+        _scalar_column(self, column)
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+
+_scalar_kind, _scalar_text, _scalar_line, _scalar_column = slot_setters(
+    Scalar, "kind", "text", "line", "column"
+)
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class ListValue:
     items: tuple[Value, ...]
     line: int
     column: int
 
+    def __init__(self, items: tuple[Value, ...], line: int, column: int) -> None:
+        _list_items(self, items)
+        _list_line(self, line)
+        _list_column(self, column)
 
-@quick_init
+
+_list_items, _list_line, _list_column = slot_setters(ListValue, "items", "line", "column")
+
+
 @dataclass(frozen=True, slots=True)
 class Opaque:
     """A value that could not be read (needs Python, or a syntax error)."""
@@ -176,8 +192,7 @@ class Opaque:
 Value = Scalar | ListValue | Opaque
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Assignment:
     key: str
     op: str  # "=" or "+="
@@ -185,8 +200,19 @@ class Assignment:
     line: int
     column: int
 
+    def __init__(self, key: str, op: str, value: Value, line: int, column: int) -> None:
+        _assign_key(self, key)
+        _assign_op(self, op)
+        _assign_value(self, value)
+        _assign_line(self, line)
+        _assign_column(self, column)
 
-@quick_init
+
+_assign_key, _assign_op, _assign_value, _assign_line, _assign_column = slot_setters(
+    Assignment, "key", "op", "value", "line", "column"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class GateUse:
     gate: Gate

@@ -1,0 +1,83 @@
+"""The hand-written __init__ of the hot frozen dataclasses (virtcompat.frozen) stays exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass
+
+import pytest
+
+from virtcompat.domain.spec import NOWHERE, Pos, Val
+from virtcompat.frozen import check_init, slot_setters
+from virtcompat.xen.findings import Finding
+from virtcompat.xen.syntax import Assignment, ListValue, Scalar
+
+HAND_WRITTEN = [Scalar, ListValue, Assignment, Pos, Val, Finding]
+
+
+@pytest.mark.parametrize("cls", HAND_WRITTEN, ids=lambda c: c.__name__)
+def test_init_matches_the_dataclass_fields(cls: type) -> None:
+    check_init(cls)
+
+
+def test_objects_behave_as_frozen_dataclasses() -> None:
+    s = Scalar("number", "4", 3, 9)
+    assert s == Scalar(kind="number", text="4", line=3, column=9)
+    assert hash(s) == hash(Scalar("number", "4", 3, 9)) and s != Scalar("number", "4", 3, 10)
+    assert repr(s) == "Scalar(kind='number', text='4', line=3, column=9)"
+    assert dataclasses.astuple(s) == ("number", "4", 3, 9)
+    assert dataclasses.replace(s, text="5") == Scalar("number", "5", 3, 9)
+    assert pickle.loads(pickle.dumps(s)) == s
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.text = "5"  # type: ignore[misc]
+    assert Pos() == NOWHERE and Val(1).pos is NOWHERE and Val(1).shown == ""
+    f = Finding("XEN-KEY-001", "warning", "k", 1, 2, "m")
+    assert f.hint is None and f.related == ()
+    with pytest.raises(TypeError):
+        Scalar("number", "4", 3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Scalar("number", "4", 3, 9, kind="string")  # type: ignore[misc]
+
+
+def test_check_init_catches_a_field_the_init_forgot() -> None:
+    @dataclass(frozen=True, slots=True, init=False)
+    class Forgot:
+        a: int
+        b: int = 0
+
+        def __init__(self, a: int) -> None:
+            object.__setattr__(self, "a", a)
+            object.__setattr__(self, "b", 0)
+
+    @dataclass(frozen=True, slots=True, init=False)
+    class Swapped:
+        a: int
+        b: int
+
+        def __init__(self, a: int, b: int) -> None:
+            object.__setattr__(self, "a", b)
+            object.__setattr__(self, "b", a)
+
+    for cls in (Forgot, Swapped):
+        with pytest.raises(AssertionError):
+            check_init(cls)
+
+
+def test_slot_setters_refuses_wrong_names_and_classes() -> None:
+    with pytest.raises(TypeError):
+        slot_setters(Scalar, "kind", "text", "line")  # a field left out
+    with pytest.raises(TypeError):
+        slot_setters(Scalar, "text", "kind", "line", "column")  # out of order
+
+    @dataclass(slots=True)
+    class Mutable:
+        a: int
+
+    @dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    for cls in (Mutable, NoSlots):
+        with pytest.raises(TypeError):
+            slot_setters(cls, "a")
