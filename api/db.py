@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from virtcompat.db import DbTimeouts, make_engine, make_sessionmaker
+from virtcompat.db import DbTimeouts, make_engine, make_sessionmaker, pool_size_from_env
 
 EXT = "virtcompat"
 
@@ -15,8 +15,11 @@ def init_db(app: Flask, factory: sessionmaker[Session] | None = None) -> None:
     if factory is None:
         from api.ops import instrument_pool  # api.ops reads sessions through this module
 
-        # The service's engine: connect, statement and pool timeouts (VIRTCOMPAT_DB_*).
-        engine = make_engine(app.config["DATABASE_URL"], DbTimeouts.from_env())
+        # The service's engine: connect, statement and pool timeouts and the pool size
+        # (VIRTCOMPAT_DB_*). SQLite ignores the size (no pool of its own to size).
+        url = app.config["DATABASE_URL"]
+        sized = {} if url.startswith("sqlite") else {"pool_size": pool_size_from_env()}
+        engine = make_engine(url, DbTimeouts.from_env(), **sized)
         instrument_pool(engine)
         factory = make_sessionmaker(engine)
     app.extensions[EXT] = {

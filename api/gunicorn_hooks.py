@@ -28,7 +28,11 @@ _METRIC_FILES = ("counter_*.db", "histogram_*.db", "gauge_*.db", "summary_*.db")
 
 def on_starting(server: Any) -> None:
     """A clean metrics directory per run: counts of a previous run (or of pids that a new
-    worker happens to reuse) must not leak into this one."""
+    worker happens to reuse) must not leak into this one. And a database pool as large as
+    a worker's thread count (VIRTCOMPAT_DB_POOL_SIZE, unless the operator set it): each
+    thread's request holds one connection, so a smaller pool opens and closes overflow
+    connections under load (virtcompat.db.DEFAULT_POOL_SIZE)."""
+    os.environ.setdefault("VIRTCOMPAT_DB_POOL_SIZE", str(server.cfg.threads))
     configured = os.environ.get(MULTIPROC_ENV, "").strip()
     if configured:
         path = Path(configured)

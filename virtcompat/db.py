@@ -73,6 +73,25 @@ class DbTimeouts:
         return self.statement_ms / 1000.0 + 1.0 if self.statement_ms > 0 else None
 
 
+#: Connections a worker's pool keeps open: one per gunicorn thread (THREADS, 16), since each
+#: request holds one for its whole length. With SQLAlchemy's default of 5, a worker serving
+#: more than 5 requests at once opened an overflow connection for each extra one and closed
+#: it on return: under 8 concurrent probe posts that was a new PostgreSQL backend (fork,
+#: authentication, session settings) every few requests. gunicorn.conf.py passes its
+#: thread count down when VIRTCOMPAT_DB_POOL_SIZE is unset.
+DEFAULT_POOL_SIZE = 16
+
+
+def pool_size_from_env() -> int:
+    """VIRTCOMPAT_DB_POOL_SIZE (default DEFAULT_POOL_SIZE): a positive whole number."""
+    raw = os.environ.get("VIRTCOMPAT_DB_POOL_SIZE", "").strip()
+    if not raw:
+        return DEFAULT_POOL_SIZE
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"VIRTCOMPAT_DB_POOL_SIZE must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "virtcompat_db_deadline", default=None
 )
