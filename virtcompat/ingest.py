@@ -22,7 +22,7 @@ from sqlalchemy import JSON, LargeBinary, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from virtcompat import stats
+from virtcompat import jsontext, stats
 from virtcompat.capability import CAPABILITIES, Capability, Evidence, Layer, Reason, Status
 from virtcompat.catalog import bump_version
 from virtcompat.catalogue.types import BoardSpec, ChipsetSpec, CpuSpec
@@ -75,8 +75,8 @@ class IngestResult:
     probe: Probe
     created: bool
     delete_token: str | None  # only on creation: the secret is not stored
-    #: the new probe's diagnosis as json.dumps wrote it for the database (PostgreSQL), so the
-    #: response need not encode it again
+    #: the new probe's diagnosis as jsontext.dumps wrote it for the database (PostgreSQL), so
+    #: the response need not encode it again
     diagnosis_json: str | None = None
 
 
@@ -668,10 +668,10 @@ def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> tup
     )
     columns = tuple(row)
     sql, json_columns = _counted_statement(columns)
-    params = {c: json.dumps(row[c]) if c in json_columns else row[c] for c in columns}
+    params = {c: jsontext.dumps(row[c]) if c in json_columns else row[c] for c in columns}
     for i, rows in enumerate(tables.values()):
-        params[f"agg{i}"] = json.dumps(rows)
-    params["unverified"] = json.dumps(_unverified_rows(m))
+        params[f"agg{i}"] = jsontext.dumps(rows)
+    params["unverified"] = jsontext.dumps(_unverified_rows(m))
     params["bump"] = bool(row["contributions"])
     params["stamp"] = secrets.token_hex(8)
     probe_id: int | None = session.connection().exec_driver_sql(sql, params).one()[0]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, current_app, g, json, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
@@ -21,6 +21,7 @@ from api.converters import fits_id
 from api.db import db
 from api.errors import Problem, validation_problem
 from api.ops import count_probe
+from virtcompat import jsontext
 from virtcompat.ingest import (
     DeleteTokenMismatch,
     IdempotencyConflict,
@@ -230,19 +231,16 @@ class Probes(MethodView):
 
 
 def _encode(body: dict[str, Any], diagnosis_json: str | None) -> str:
-    """``json.dumps(body)``, with the diagnosis spliced in as ingest already encoded it (the
-    same json.dumps settings: Flask's provider adds only a ``default`` for types a diagnosis
-    never holds, and keeps key order)."""
+    """The answer's JSON text (virtcompat.jsontext: compact, orjson), with the diagnosis
+    spliced in as ingest already encoded it for the database, by the same encoder."""
     if diagnosis_json is None:
-        return json.dumps(body)
+        return jsontext.dumps(body)
     keys = list(body)
     at = keys.index("diagnosis")
-    head = json.dumps({k: body[k] for k in keys[:at]})[:-1]  # '{"id": 7, ...' or '{'
-    tail = json.dumps({k: body[k] for k in keys[at + 1 :]})[1:]  # '"matched": ...}' or '}'
-    return (
-        f'{head}{", " if at else ""}"diagnosis": {diagnosis_json}'
-        f"{', ' if tail != '}' else ''}{tail}"
-    )
+    head = jsontext.dumps({k: body[k] for k in keys[:at]})[:-1]  # '{"id":7,...' or '{'
+    tail = jsontext.dumps({k: body[k] for k in keys[at + 1 :]})[1:]  # '"matched":...}' or '}'
+    sep_before, sep_after = ("," if at else ""), ("," if tail != "}" else "")
+    return f'{head}{sep_before}"diagnosis":{diagnosis_json}{sep_after}{tail}'
 
 
 def owned_probe(probe_id: int, token: TokenInfo) -> Probe:

@@ -374,12 +374,14 @@ def test_post_answer_is_the_json_of_its_fields(
     client: FlaskClient, probe_auth: dict[str, Any]
 ) -> None:
     """The 201 body splices in the diagnosis ingest already encoded (PostgreSQL): byte for byte
-    what encoding the whole answer would give; the replay (200) encodes it whole."""
-    from flask import json
+    what encoding the whole answer would give; the replay (200) encodes it whole. Compact
+    JSON either way, as Flask's own answers."""
+    import json
 
     headers = {**probe_auth, "Idempotency-Key": "answer-bytes"}
     for status in (201, 200):
         resp = client.post("/api/v1/probes", json=dq45cb_probe(), headers=headers)
         assert resp.status_code == status
-        assert resp.get_data(as_text=True) == json.dumps(resp.get_json())
+        compact = json.dumps(resp.get_json(), separators=(",", ":"), ensure_ascii=False)
+        assert resp.get_data(as_text=True) == compact
         assert list(resp.get_json())[4] == "diagnosis"
