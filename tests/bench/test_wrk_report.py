@@ -49,3 +49,20 @@ def test_parse_wrk_counts_failures_and_converts_units() -> None:
     assert m.non_2xx == 17
     assert m.errors == 6
     assert m.rps == 42.0
+
+
+def test_baseline_is_measured_like_its_scenario() -> None:
+    """A scenario of distinct paths is measured as one short wrk run per path; its baseline
+    must be too (as many distinct /ping paths), or it gains the start-up of the other runs."""
+    wrk = _wrk_module()
+    by_name = {s.name: s for s in wrk.scenarios("token")}
+    distinct = by_name["compat-distinct"]
+    base = wrk._baseline(distinct)
+    assert len(distinct.paths) == 8
+    assert len(set(base.paths)) == len(distinct.paths)
+    assert all(p.startswith("/ping?") for p in base.paths)
+    assert (base.method, base.connections) == (distinct.method, distinct.connections)
+    repeated = wrk._baseline(by_name["compat-repeated"])
+    assert repeated.paths == () and repeated.path == "/ping"
+    post = wrk._baseline(by_name["probes-post"])
+    assert post.method == "POST" and len(post.body) == len(by_name["probes-post"].body)
