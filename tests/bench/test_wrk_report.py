@@ -66,3 +66,16 @@ def test_baseline_is_measured_like_its_scenario() -> None:
     assert repeated.paths == () and repeated.path == "/ping"
     post = wrk._baseline(by_name["probes-post"])
     assert post.method == "POST" and len(post.body) == len(by_name["probes-post"].body)
+
+
+def test_parser_throughput_reports_every_run_and_the_best() -> None:
+    found = _wrk_module().parser_throughput(seconds=0.02, runs=3)
+    assert set(found) == {
+        "xl configs validated/s",
+        "xm configs validated/s",
+        "dmesg parsed/s",
+        "cpuinfo parsed/s",
+    }
+    for figures in found.values():
+        assert len(figures["runs"]) == 3 and all(r > 0 for r in figures["runs"])
+        assert figures["best"] == max(figures["runs"])
