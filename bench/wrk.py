@@ -419,7 +419,7 @@ def _validate_fn() -> Callable[[str, str], object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "2")))
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--only", default="", help="comma-separated scenario name prefixes")
