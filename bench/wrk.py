@@ -12,9 +12,9 @@ items, POST /validate/domain-config (an xl, an xm and a libvirt config from the 
 POST /probes (real corpus artefacts, a unique body and Idempotency-Key per request), and the
 stats endpoints. Each prints requests/s, p50, p99, non-2xx answers, socket errors and the
 ratio; the whole run goes to a JSON file under bench/results/. In-process parser throughput
-is measured too.
+is measured too, on one CPU (the best of five 1 s runs per parser).
 
-    .venv/bin/python bench/wrk.py [--seconds 5] [--rounds 3] [--db sqlite,postgresql]
+    .venv/bin/python bench/wrk.py [--seconds 5] [--rounds 5] [--db sqlite,postgresql]
                                   [--only compat,batch,...] [--no-fail]
 """
 
