@@ -54,6 +54,22 @@ class Val(Generic[T]):
 
 
 _val_value, _val_pos, _val_shown = slot_setters(Val, "value", "pos", "shown")
+_new = object.__new__
+
+
+def val_at(value: T, line: int | None, column: int | None, key: str, shown: str) -> Val[T]:
+    """``Val(value, Pos(line, column, key), shown)``: the xm/xl reader builds one per key of
+    every config, here without the two class calls and __init__ frames (what the __init__
+    methods store, stored the same way)."""
+    pos = _new(Pos)
+    _pos_line(pos, line)
+    _pos_column(pos, column)
+    _pos_key(pos, key)
+    val: Val[T] = _new(Val)
+    _val_value(val, value)
+    _val_pos(val, pos)
+    _val_shown(val, shown)
+    return val
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +142,9 @@ class CpuSpec:
         return any(f.value in names for f in self.forbidden)
 
 
+NO_CPU = CpuSpec()
+
+
 @dataclass(slots=True)
 class DomainSpec:
     fmt: str  # "xm" | "xl" | "libvirt"
@@ -137,7 +156,7 @@ class DomainSpec:
     max_memory_kib: Val[int] | None = None  # the ceiling (xl maxmem, libvirt <memory>)
     vcpus: Val[int] | None = None
     max_vcpus: Val[int] | None = None
-    cpu: CpuSpec = field(default_factory=CpuSpec)
+    cpu: CpuSpec = NO_CPU  # (frozen: one shared empty CpuSpec, not one per spec)
     nested: Val[bool] | None = None  # nested HVM asked for (xl nestedhvm, vmx/svm feature)
     firmware: Val[str] | None = None  # "bios" | "efi" | a loader path
     boot: tuple[Val[str], ...] = ()

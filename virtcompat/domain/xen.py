@@ -31,6 +31,7 @@ from virtcompat.domain.spec import (
     Pos,
     UsbController,
     Val,
+    val_at,
 )
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.syntax import ListValue, Scalar
@@ -55,8 +56,8 @@ def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
     n = ctx.int_of(key)
     if n is None:
         return None
-    v = ctx.settings[key].value  # a number: the key is set to a readable scalar
-    return Val(n * scale, Pos(v.line, v.column, key), str(n))
+    v = ctx.values[key]  # a number: the key is set to a readable scalar
+    return val_at(n * scale, v.line, v.column, key, str(n))
 
 
 def _text(ctx: Ctx, key: str) -> Val[str] | None:
@@ -64,16 +65,16 @@ def _text(ctx: Ctx, key: str) -> Val[str] | None:
     v = ctx.values.get(key)
     if not isinstance(v, Scalar):
         return None
-    return Val(v.text, Pos(v.line, v.column, key), v.text)
+    return val_at(v.text, v.line, v.column, key, v.text)
 
 
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
     b = ctx.bool_of(key)
     if b is None:
         return None
-    v = ctx.settings[key].value  # a boolean: the key is set to a readable scalar
+    v = ctx.values[key]  # a boolean: the key is set to a readable scalar
     assert isinstance(v, Scalar)
-    return Val(b, Pos(v.line, v.column, key), v.text)
+    return val_at(b, v.line, v.column, key, v.text)
 
 
 def _pci_address(text: str) -> str | None:
