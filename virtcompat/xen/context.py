@@ -154,16 +154,17 @@ class Ctx:
         self.secret_fields = True
         self.xl = fmt == "xl"
         self.xm = fmt == "xm"
-        self._options = catalogue.for_format(fmt)
-        # Each option name -> its form in this format; the checks ask for it for every key.
-        self.forms = catalogue.forms(fmt)
-        # Tables the checks derive from the catalogue and this format alone (by name), built
-        # on first use and shared by every config in this format.
-        self.tables: dict[str, Any] = catalogue.memo(("tables", fmt), dict)
-        # The readable values, by key: the checks ask for the same few keys many times.
-        self.values: dict[str, Scalar | ListValue] = {
-            k: s.value for k, s in settings.items() if not isinstance(s.value, Opaque)
-        }
+        # The option names of this format; each name -> its form in this format (the checks
+        # ask for it for every key); and the tables the checks derive from the catalogue and
+        # this format alone (by name), built on first use and shared by every config in this
+        # format. One lookup for the three (Catalogue.per_format).
+        self._options, self.forms, self.tables = catalogue.per_format(fmt)
+        # The readable values, by key: the checks ask for the same few keys many times. (A
+        # file read without an error has no unreadable value: one comprehension then.)
+        values = {k: s.value for k, s in settings.items()}
+        if Opaque in map(type, values.values()):
+            values = {k: v for k, v in values.items() if not isinstance(v, Opaque)}
+        self.values: dict[str, Scalar | ListValue] = values  # type: ignore[assignment]
         # int_of, per key, once: several checks, the model and the options read the numbers.
         self._ints: dict[str, int | None] = {}
         # at_least, per release, once.

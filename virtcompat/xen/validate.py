@@ -149,8 +149,8 @@ def _plan(
 ) -> tuple[tuple[tuple[_C, int], ...], int, dict[str, int]]:
     """Each check with a bit of its own, in the checks' order; the bits of the checks that
     always run (no entry in ``triggers``); and each trigger key's bits (the checks that need
-    it). Built once per pair of tables (a test may swap in others: the entry keeps the
-    objects, so an id is never mistaken for another's)."""
+    it). Built once per pair of tables (a test may swap in others: the
+    entry keeps the objects, so an id is never mistaken for another's)."""
     key = (id(checks), id(triggers))
     known = _PLANS.get(key)
     if known is not None and known[0] is checks and known[1] is triggers:
@@ -760,6 +760,27 @@ def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
     verbatim = plain and not scrub.active
     secret_keys = ctx.secret_keys
     out: dict[str, Any] = {}
+    if verbatim and not secret_keys:
+        # The usual config (no secret anywhere): the loop below without its secret tests,
+        # strings first (#14). Same values.
+        for key, value in ctx.values.items():
+            if isinstance(value, Scalar):
+                kind = value.kind
+                if kind == "string":
+                    out[key] = value.text
+                elif kind in _INT_KINDS:
+                    n = ctx.int_of(key)
+                    out[key] = n if n is not None else value.text
+                else:
+                    out[key] = _json_value(value, scrub, plain)
+            else:
+                out[key] = [
+                    item.text
+                    if isinstance(item, Scalar) and item.kind == "string"
+                    else _json_value(item, scrub, plain)
+                    for item in value.items
+                ]
+        return out
     for key, value in ctx.values.items():
         if secret_keys and is_secret_key(key):
             out[key] = MASK
