@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from virtcompat.frozen import slot_setters
+from virtcompat.frozen import slot_setters, twin
 
 MAX_LINE_CHARS = 4096
 MAX_STRING_CHARS = 4096
@@ -211,6 +211,8 @@ class Assignment:
 _assign_key, _assign_op, _assign_value, _assign_line, _assign_column = slot_setters(
     Assignment, "key", "op", "value", "line", "column"
 )
+# The xl fast path (_take_simple) builds these three through their twins.
+_ScalarTwin, _ListValueTwin, _AssignmentTwin = twin(Scalar), twin(ListValue), twin(Assignment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1285,16 +1287,15 @@ def _take_simple(
     newline, and eats the _BLANK_LINES_XL run after it.)"""
     match = _XL_SIMPLE_STATEMENT.match
     append = assignments.append
-    # Each statement builds an Assignment and one Scalar or more (two thirds of the parse):
-    # they are made here through object.__new__ and their slot setters, what their
-    # hand-written __init__ does, without the class call and the __init__ frame (a third of
-    # the cost of each; the objects are the same).
-    new = object.__new__
     blank = _BLANK_LINES_XL.match(s, i)
     if blank is not None:
         start = blank.end()
         line += s.count("\n", i, start)
         i = start
+    # Each statement builds an Assignment and a Scalar (or a list of them): most of the
+    # parse. They are filled as their twins (virtcompat.frozen.twin: plain stores, every
+    # field) and then given their class: the same objects as Scalar(...) and
+    # Assignment(...) build, at half the cost.
     for _ in range(MAX_ASSIGNMENTS - len(assignments)):
         m = match(s, i)
         if m is None:
@@ -1302,25 +1303,35 @@ def _take_simple(
         key, dq, sq, number, one, dq1, sq1, bracket, many = m.groups()
         value: Value
         if one is None and bracket is None:
-            sc = value = new(Scalar)
+            value = sc = _ScalarTwin()
             if number is not None:
-                _scalar_kind(sc, "number")
-                _scalar_text(sc, number)
-                _scalar_column(sc, m.start(4) - start + 1)
+                sc.kind = "number"
+                sc.text = number
+                sc.column = m.start(4) - start + 1
             else:
                 # A string token's column is its opening quote's.
-                _scalar_kind(sc, "string")
+                sc.kind = "string"
                 if dq is not None:
-                    _scalar_text(sc, dq)
-                    _scalar_column(sc, m.start(2) - start)
+                    sc.text = dq
+                    sc.column = m.start(2) - start
                 else:
-                    _scalar_text(sc, sq)
-                    _scalar_column(sc, m.start(3) - start)
-            _scalar_line(sc, line)
+                    sc.text = sq
+                    sc.column = m.start(3) - start
+            sc.line = line
+            sc.__class__ = Scalar
         elif one is not None:
             g = 6 if dq1 is not None else 7
-            item = Scalar("string", m.group(g), line, m.start(g) - start)
-            value = ListValue((item,), line, m.start(5) - start + 1)
+            item = _ScalarTwin()
+            item.kind = "string"
+            item.text = m.group(g)
+            item.line = line
+            item.column = m.start(g) - start
+            item.__class__ = Scalar
+            value = lv = _ListValueTwin()
+            lv.items = (item,)
+            lv.line = line
+            lv.column = m.start(5) - start + 1
+            lv.__class__ = ListValue
         else:
             items: tuple[Value, ...] = ()
             if many is not None:
@@ -1333,12 +1344,13 @@ def _take_simple(
                     ]
                 )
             value = ListValue(items, line, m.start(8) - start + 1)
-        a = new(Assignment)
-        _assign_key(a, key)
-        _assign_op(a, "=")
-        _assign_value(a, value)
-        _assign_line(a, line)
-        _assign_column(a, m.start(1) - start + 1)
+        a = _AssignmentTwin()
+        a.key = key
+        a.op = "="
+        a.value = value
+        a.line = line
+        a.column = m.start(1) - start + 1
+        a.__class__ = Assignment
         append(a)
         end = m.end()
         line += s.count("\n", i, end)
