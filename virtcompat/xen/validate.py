@@ -25,6 +25,7 @@ from virtcompat.domain.rules.format import XML_SYNTAX, XML_TYPE
 from virtcompat.domain.safexml import Node, XmlSyntaxError, parse_xml
 from virtcompat.domain.spec import DomainSpec
 from virtcompat.domain.xen import MODEL_TRIGGERS, spec_from_ctx
+from virtcompat.frozen import twin
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen import rules as R
 from virtcompat.xen.context import AnySetting, Ctx, Setting, c_strtol, py2_int_literal
@@ -65,6 +66,7 @@ _ERROR = Severity.ERROR.value
 _FORMATS = ("auto", "xm", "xl", "libvirt")
 _MODES = {"xl": Mode.XL, "xm": Mode.XM}
 _NO_SECRETS = Scrubber()  # (it keeps no state but the secrets it was given)
+_ResultTwin = twin(ValidationResult)
 
 
 def validate_config(
@@ -877,12 +879,17 @@ def _result(
             )
         )
         ordered = tuple(sorted(ranked, key=Finding.sort_key))
-    return ValidationResult(
-        valid=not any(f.severity == _ERROR for f in ordered),
-        format=fmt,
-        format_reason=reason,
-        xen_version=version.text if version is not None else None,
-        findings=ordered,
-        requires=tuple(sorted(set(requires))),
-        options=options,
-    )
+    # ValidationResult(valid=..., ..., options=options), through its twin
+    # (virtcompat.frozen.twin): the generated frozen __init__ stores each of the seven
+    # fields with object.__setattr__.
+    result = _ResultTwin()
+    result.valid = not any(f.severity == _ERROR for f in ordered)
+    result.format = fmt
+    result.format_reason = reason
+    result.xen_version = version.text if version is not None else None
+    result.findings = ordered
+    result.requires = tuple(sorted(set(requires)))
+    result.options = options
+    result.__class__ = ValidationResult
+    built: ValidationResult = result
+    return built
