@@ -1333,17 +1333,23 @@ def _take_simple(
             lv.column = m.start(5) - start + 1
             lv.__class__ = ListValue
         else:
-            items: tuple[Value, ...] = ()
+            listed: list[Value] = []
             if many is not None:
                 # Items hold no quote of their own kind and no escape: each match is one
                 # item, its column the opening quote's.
-                items = tuple(
-                    [
-                        Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
-                        for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9))
-                    ]
-                )
-            value = ListValue(items, line, m.start(8) - start + 1)
+                for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9)):
+                    item = _ScalarTwin()
+                    item.kind = "string"
+                    item.text = im.group()[1:-1]
+                    item.line = line
+                    item.column = im.start() - start + 1
+                    item.__class__ = Scalar
+                    listed.append(item)
+            value = lv = _ListValueTwin()
+            lv.items = tuple(listed)
+            lv.line = line
+            lv.column = m.start(8) - start + 1
+            lv.__class__ = ListValue
         a = _AssignmentTwin()
         a.key = key
         a.op = "="
