@@ -75,6 +75,28 @@ def val_at(value: T, line: int | None, column: int | None, key: str, shown: str)
     return built
 
 
+def pos_at(line: int | None, column: int | None, key: str | None) -> Pos:
+    """``Pos(line, column, key)`` through its twin (see val_at)."""
+    pos = _PosTwin()
+    pos.line = line
+    pos.column = column
+    pos.key = key
+    pos.__class__ = Pos
+    built: Pos = pos
+    return built
+
+
+def val_with(value: T, pos: Pos, shown: str) -> Val[T]:
+    """``Val(value, pos, shown)`` through its twin (see val_at)."""
+    val = _ValTwin()
+    val.value = value
+    val.pos = pos
+    val.shown = shown
+    val.__class__ = Val
+    built: Val[T] = val
+    return built
+
+
 @dataclass(frozen=True, slots=True)
 class HostDev:
     """A host device given to the guest: PCI (``address`` DDDD:BB:DD.F) or USB."""
@@ -109,6 +131,25 @@ class Graphics:
     via: str = ""  # "vfb": an xm/xl PV framebuffer entry rather than the top-level keys
 
 
+_GraphicsTwin = twin(Graphics)
+
+
+def graphics_at(
+    type: str, listen: str | None, password: bool | None, pos: Pos, via: str = ""
+) -> Graphics:
+    """``Graphics(type, listen, password, pos, via)`` through its twin (see val_at): the
+    generated frozen __init__ stores each field with object.__setattr__."""
+    g = _GraphicsTwin()
+    g.type = type
+    g.listen = listen
+    g.password = password
+    g.pos = pos
+    g.via = via
+    g.__class__ = Graphics
+    built: Graphics = g
+    return built
+
+
 @dataclass(frozen=True, slots=True)
 class UsbController:
     model: str | None  # None: the machine's default; "none": USB switched off
@@ -130,6 +171,21 @@ class Clock:
     adjustment: int | None
     basis: str | None  # for offset="variable": "utc" | "localtime"
     pos: Pos
+
+
+_ClockTwin = twin(Clock)
+
+
+def clock_at(offset: str, adjustment: int | None, basis: str | None, pos: Pos) -> Clock:
+    """``Clock(offset, adjustment, basis, pos)`` through its twin (see graphics_at)."""
+    c = _ClockTwin()
+    c.offset = offset
+    c.adjustment = adjustment
+    c.basis = basis
+    c.pos = pos
+    c.__class__ = Clock
+    built: Clock = c
+    return built
 
 
 @dataclass(frozen=True, slots=True)

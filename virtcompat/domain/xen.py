@@ -23,7 +23,6 @@ from virtcompat.domain.rules import (
 from virtcompat.domain.rules._common import ModelCheck
 from virtcompat.domain.spec import (
     NOWHERE,
-    Clock,
     DomainSpec,
     Graphics,
     HostDev,
@@ -31,7 +30,11 @@ from virtcompat.domain.spec import (
     Pos,
     UsbController,
     Val,
+    clock_at,
+    graphics_at,
+    pos_at,
     val_at,
+    val_with,
 )
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.syntax import ListValue, Scalar
@@ -42,8 +45,8 @@ _BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F
 def _pos(ctx: Ctx, key: str) -> Pos:
     s = ctx.settings.get(key)  # ctx.position(key), without the tuple
     if s is None:
-        return Pos(None, None, key)
-    return Pos(s.value.line, s.value.column, key)
+        return pos_at(None, None, key)
+    return pos_at(s.value.line, s.value.column, key)
 
 
 def _at(item: Scalar, key: str) -> Pos:
@@ -129,7 +132,7 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         # The key that chose the guest type (none when the default applied): xm has no type.
         key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
         pos = _pos(ctx, key) if key is not None else NOWHERE
-        spec.guest = Val(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
+        spec.guest = val_with(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
     present = ctx.settings.keys() & _KEYS
     if not present:
         return spec
@@ -180,7 +183,7 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         localtime = ctx.truthy("localtime")
         offset = ctx.int_of("rtc_timeoffset")
         key = "rtc_timeoffset" if "rtc_timeoffset" in present else "localtime"
-        spec.clock = Clock(
+        spec.clock = clock_at(
             "variable" if offset else ("localtime" if localtime else "utc"),  # offset
             offset,  # adjustment
             "localtime" if localtime else "utc",  # basis
@@ -214,10 +217,12 @@ def _graphics(ctx: Ctx, present: frozenset[str] | set[str]) -> tuple[Graphics, .
     passwd = ctx.str_of("vncpasswd")
     if _vnc_on(ctx):
         key = "vnclisten" if "vnclisten" in present else "vnc"
-        out.append(Graphics("vnc", ctx.str_of("vnclisten"), _password(passwd), _pos(ctx, key)))
+        listen = ctx.str_of("vnclisten")
+        out.append(graphics_at("vnc", listen, _password(passwd), _pos(ctx, key)))
     for key in ("sdl", "spice"):
         if key in present and ctx.truthy(key):
-            out.append(Graphics(key, None, _password(ctx.str_of(f"{key}passwd")), _pos(ctx, key)))
+            pw = _password(ctx.str_of(f"{key}passwd"))
+            out.append(graphics_at(key, None, pw, _pos(ctx, key)))
     if "vfb" in present and isinstance(ctx.value("vfb"), ListValue):
         for item in ctx.strings("vfb"):
             fields = dict(ctx.fields_of(item.text))
