@@ -14,6 +14,10 @@ a dataclass to ``asdict`` and ``replace``. Nothing is generated at run time.
 :func:`check_init` (run by the tests over every such class) proves the hand-written
 ``__init__`` takes the fields in order with the dataclass defaults and stores each one, so
 adding a field without updating ``__init__`` fails the suite.
+
+The hottest builds (the xl parser's values and statements, the DomainSpec values, findings,
+the result) go one step further through :func:`twin`: a plain class with the same slots,
+filled with ordinary attribute stores, whose instance is then given the frozen class.
 """
 
 from __future__ import annotations

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 import pytest
 
-from virtcompat.domain.spec import NOWHERE, Pos, Val
+from virtcompat.domain.spec import (
+    NOWHERE,
+    Clock,
+    Graphics,
+    Pos,
+    Val,
+    clock_at,
+    graphics_at,
+    pos_at,
+    val_at,
+    val_with,
+)
 from virtcompat.frozen import check_init, slot_setters, twin
 from virtcompat.xen.findings import Finding, ValidationResult
 from virtcompat.xen.syntax import Assignment, ListValue, Scalar
@@ -94,6 +105,8 @@ def test_twin_builds_the_object_the_init_builds() -> None:
         Val: (5, Pos(1, 2, "k"), "5"),
         Finding: ("XEN-FMT-004", "warning", "k", 1, 2, "m", "h", ()),
         ValidationResult: (True, "xl", "r", "4.17", (), ("hvm",), {"k": 1}),
+        Clock: ("variable", 3600, "utc", Pos(4, 1, "rtc_timeoffset")),
+        Graphics: ("vnc", "0.0.0.0", True, Pos(2, 7, "vnc"), "vfb"),
     }
     for cls, args in values.items():
         made = twin(cls)()
@@ -133,3 +146,14 @@ def test_the_xl_fast_path_builds_real_values() -> None:
         assert type(value) in (Scalar, ListValue)
         if isinstance(value, ListValue):
             assert all(type(item) is Scalar for item in value.items)
+
+
+def test_the_spec_builders_build_what_the_classes_build() -> None:
+    pos = Pos(3, 5, "memory")
+    assert val_at(512, 3, 5, "memory", "512") == Val(512, pos, "512")
+    assert type(val_at(1, 1, 1, "k", "1")) is Val and type(pos_at(1, 2, "k")) is Pos
+    assert pos_at(None, None, "k") == Pos(None, None, "k")
+    assert val_with("hvm", pos, "hvm") == Val("hvm", pos, "hvm")
+    assert clock_at("utc", None, "utc", pos) == Clock("utc", None, "utc", pos)
+    assert graphics_at("sdl", None, None, pos) == Graphics("sdl", None, None, pos)
+    assert type(graphics_at("vnc", None, False, pos, "vfb")) is Graphics
