@@ -50,8 +50,8 @@ MAX_LIST_ITEMS = 4096
 # CR/NUL, strings within MAX_STRING_CHARS, a final newline), so the parser takes each in one
 # match instead of several tokens; anything else falls to the tokenizer. Groups: 1 key,
 # 2/3 a "..."/'...' string, 4 a number; a list of one string: 5 its '[', 6/7 the string;
-# any other list: 8 its '[' and 9 its items (None: an empty list). The trailing
-# lines are what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
+# any other list: 8 its '[' and 9 its items (None: an empty list); 10 the trailing lines
+# (maybe none), what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
 # repetition, so greedy is the same maximal run. Bounded quantifiers, each list item starts at
 # a quote, and no line is crossed before the statement's newline: linear on any input.
 _XL_STRING_ITEM = r"(?:\"[^\"\\\n\r\0]{0,LIMIT}\"|'[^'\\\n\r\0]{0,LIMIT}')"
@@ -61,7 +61,7 @@ _XL_SIMPLE_STATEMENT = re.compile(
         r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63})"
         r"|(\[)[ \t]*(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})')[ \t]*,?[ \t]*\]"
         r"|(\[)[ \t]*((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?[ \t]*\])"
-        r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
+        r"[ \t]*(?:#[^\n]*)?\n((?:[ \t]*(?:#[^\n]*)?\n)*)"
     )
     .replace("ITEM", _XL_STRING_ITEM)
     .replace("LIMIT", str(MAX_STRING_CHARS))
@@ -1300,7 +1300,7 @@ def _take_simple(
         m = match(s, i)
         if m is None:
             break
-        key, dq, sq, number, one, dq1, sq1, bracket, many = m.groups()
+        key, dq, sq, number, one, dq1, sq1, bracket, many, after = m.groups()
         value: Value
         if one is None and bracket is None:
             value = sc = _ScalarTwin()
@@ -1358,9 +1358,10 @@ def _take_simple(
         a.column = m.start(1) - start + 1
         a.__class__ = Assignment
         append(a)
-        end = m.end()
-        line += s.count("\n", i, end)
-        i = start = end
+        # The statement's own newline, and the blank and comment lines after it (counted
+        # only when there are some: most statements have none).
+        line += 1 + after.count("\n") if after else 1
+        i = start = m.end()
     return i, line, start
 
 
