@@ -133,7 +133,8 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
         pos = _pos(ctx, key) if key is not None else NOWHERE
         spec.guest = val_with(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
-    present = ctx.settings.keys() & _KEYS
+    # (frozenset.intersection walks the config's keys; keys() & _KEYS walked all of _KEYS.)
+    present = _KEYS.intersection(ctx.settings)
     if not present:
         return spec
     if "name" in present:
