@@ -643,7 +643,10 @@ def _verbatim(text: str, parsed: ParseResult) -> str | None:
     secret marker in one is a marker in ``text``: xl without '+='. (An xl escape stands for
     a quote, a backslash or a control character, never a letter, and a bad one makes the
     value unreadable; '+=' glues two strings together; xm escapes can spell letters.)"""
-    if parsed.mode is not Mode.XL or any(g.gate is Gate.PLUS_ASSIGN for g in parsed.gates):
+    # (A clean file has no gates: no generator for it.)
+    if parsed.mode is not Mode.XL or (
+        parsed.gates and any(g.gate is Gate.PLUS_ASSIGN for g in parsed.gates)
+    ):
         return None
     return text
 
@@ -883,7 +886,7 @@ def _result(
     # (virtcompat.frozen.twin): the generated frozen __init__ stores each of the seven
     # fields with object.__setattr__.
     result = _ResultTwin()
-    result.valid = not any(f.severity == _ERROR for f in ordered)
+    result.valid = not ordered or not any(f.severity == _ERROR for f in ordered)
     result.format = fmt
     result.format_reason = reason
     result.xen_version = version.text if version is not None else None
