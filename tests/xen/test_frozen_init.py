@@ -8,9 +8,20 @@ from dataclasses import dataclass
 
 import pytest
 
-from virtcompat.domain.spec import NOWHERE, Pos, Val
-from virtcompat.frozen import check_init, slot_setters
-from virtcompat.xen.findings import Finding
+from virtcompat.domain.spec import (
+    NOWHERE,
+    Clock,
+    Graphics,
+    Pos,
+    Val,
+    clock_at,
+    graphics_at,
+    pos_at,
+    val_at,
+    val_with,
+)
+from virtcompat.frozen import check_init, slot_setters, twin
+from virtcompat.xen.findings import Finding, ValidationResult
 from virtcompat.xen.syntax import Assignment, ListValue, Scalar
 
 HAND_WRITTEN = [Scalar, ListValue, Assignment, Pos, Val, Finding]
@@ -81,3 +92,68 @@ def test_slot_setters_refuses_wrong_names_and_classes() -> None:
     for cls in (Mutable, NoSlots):
         with pytest.raises(TypeError):
             slot_setters(cls, "a")
+
+
+def test_twin_builds_the_object_the_init_builds() -> None:
+    """An instance filled through twin(cls) and handed to cls is the object cls(...) makes:
+    type, fields, eq, hash, repr, pickling and frozenness."""
+    values: dict[type, tuple[object, ...]] = {
+        Scalar: ("string", "x", 3, 9),
+        ListValue: ((Scalar("number", "1", 1, 2),), 1, 1),
+        Assignment: ("k", "=", Scalar("number", "1", 1, 5), 1, 1),
+        Pos: (1, 2, "k"),
+        Val: (5, Pos(1, 2, "k"), "5"),
+        Finding: ("XEN-FMT-004", "warning", "k", 1, 2, "m", "h", ()),
+        ValidationResult: (True, "xl", "r", "4.17", (), ("hvm",), {"k": 1}),
+        Clock: ("variable", 3600, "utc", Pos(4, 1, "rtc_timeoffset")),
+        Graphics: ("vnc", "0.0.0.0", True, Pos(2, 7, "vnc"), "vfb"),
+    }
+    for cls, args in values.items():
+        made = twin(cls)()
+        for f, v in zip(dataclasses.fields(cls), args, strict=True):
+            setattr(made, f.name, v)
+        made.__class__ = cls
+        expected = cls(*args)
+        assert type(made) is cls and made == expected and repr(made) == repr(expected)
+        if cls is not ValidationResult:  # (it holds a dict: unhashable, as before)
+            assert hash(made) == hash(expected)
+            assert pickle.loads(pickle.dumps(made)) == expected
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, dataclasses.fields(cls)[0].name, None)
+
+
+def test_twin_refuses_classes_it_cannot_stand_for() -> None:
+    @dataclass(slots=True)
+    class Mutable:
+        a: int
+
+    @dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    for cls in (Mutable, NoSlots):
+        with pytest.raises(TypeError):
+            twin(cls)
+
+
+def test_the_xl_fast_path_builds_real_values() -> None:
+    from virtcompat.xen.syntax import Mode, parse
+
+    parsed = parse('a = "s"\nb = 1\nc = [ "x" ]\nd = [ "x", "y" ]\ne = []\n', Mode.XL)
+    for a in parsed.assignments:
+        assert type(a) is Assignment
+        value = a.value
+        assert type(value) in (Scalar, ListValue)
+        if isinstance(value, ListValue):
+            assert all(type(item) is Scalar for item in value.items)
+
+
+def test_the_spec_builders_build_what_the_classes_build() -> None:
+    pos = Pos(3, 5, "memory")
+    assert val_at(512, 3, 5, "memory", "512") == Val(512, pos, "512")
+    assert type(val_at(1, 1, 1, "k", "1")) is Val and type(pos_at(1, 2, "k")) is Pos
+    assert pos_at(None, None, "k") == Pos(None, None, "k")
+    assert val_with("hvm", pos, "hvm") == Val("hvm", pos, "hvm")
+    assert clock_at("utc", None, "utc", pos) == Clock("utc", None, "utc", pos)
+    assert graphics_at("sdl", None, None, pos) == Graphics("sdl", None, None, pos)
+    assert type(graphics_at("vnc", None, False, pos, "vfb")) is Graphics

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from virtcompat.frozen import slot_setters
+from virtcompat.frozen import slot_setters, twin
 
 T = TypeVar("T")
 
@@ -54,6 +54,47 @@ class Val(Generic[T]):
 
 
 _val_value, _val_pos, _val_shown = slot_setters(Val, "value", "pos", "shown")
+_PosTwin, _ValTwin = twin(Pos), twin(Val)
+
+
+def val_at(value: T, line: int | None, column: int | None, key: str, shown: str) -> Val[T]:
+    """``Val(value, Pos(line, column, key), shown)``: the xm/xl reader builds one per key of
+    every config, here through the classes' twins (virtcompat.frozen.twin: the same
+    objects at half the cost of the class calls)."""
+    pos = _PosTwin()
+    pos.line = line
+    pos.column = column
+    pos.key = key
+    pos.__class__ = Pos
+    val = _ValTwin()
+    val.value = value
+    val.pos = pos
+    val.shown = shown
+    val.__class__ = Val
+    built: Val[T] = val
+    return built
+
+
+def pos_at(line: int | None, column: int | None, key: str | None) -> Pos:
+    """``Pos(line, column, key)`` through its twin (see val_at)."""
+    pos = _PosTwin()
+    pos.line = line
+    pos.column = column
+    pos.key = key
+    pos.__class__ = Pos
+    built: Pos = pos
+    return built
+
+
+def val_with(value: T, pos: Pos, shown: str) -> Val[T]:
+    """``Val(value, pos, shown)`` through its twin (see val_at)."""
+    val = _ValTwin()
+    val.value = value
+    val.pos = pos
+    val.shown = shown
+    val.__class__ = Val
+    built: Val[T] = val
+    return built
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +131,25 @@ class Graphics:
     via: str = ""  # "vfb": an xm/xl PV framebuffer entry rather than the top-level keys
 
 
+_GraphicsTwin = twin(Graphics)
+
+
+def graphics_at(
+    type: str, listen: str | None, password: bool | None, pos: Pos, via: str = ""
+) -> Graphics:
+    """``Graphics(type, listen, password, pos, via)`` through its twin (see val_at): the
+    generated frozen __init__ stores each field with object.__setattr__."""
+    g = _GraphicsTwin()
+    g.type = type
+    g.listen = listen
+    g.password = password
+    g.pos = pos
+    g.via = via
+    g.__class__ = Graphics
+    built: Graphics = g
+    return built
+
+
 @dataclass(frozen=True, slots=True)
 class UsbController:
     model: str | None  # None: the machine's default; "none": USB switched off
@@ -113,6 +173,21 @@ class Clock:
     pos: Pos
 
 
+_ClockTwin = twin(Clock)
+
+
+def clock_at(offset: str, adjustment: int | None, basis: str | None, pos: Pos) -> Clock:
+    """``Clock(offset, adjustment, basis, pos)`` through its twin (see graphics_at)."""
+    c = _ClockTwin()
+    c.offset = offset
+    c.adjustment = adjustment
+    c.basis = basis
+    c.pos = pos
+    c.__class__ = Clock
+    built: Clock = c
+    return built
+
+
 @dataclass(frozen=True, slots=True)
 class CpuSpec:
     mode: Val[str] | None = None  # host-passthrough | host-model | custom | maximum
@@ -126,6 +201,9 @@ class CpuSpec:
         return any(f.value in names for f in self.forbidden)
 
 
+NO_CPU = CpuSpec()
+
+
 @dataclass(slots=True)
 class DomainSpec:
     fmt: str  # "xm" | "xl" | "libvirt"
@@ -137,7 +215,7 @@ class DomainSpec:
     max_memory_kib: Val[int] | None = None  # the ceiling (xl maxmem, libvirt <memory>)
     vcpus: Val[int] | None = None
     max_vcpus: Val[int] | None = None
-    cpu: CpuSpec = field(default_factory=CpuSpec)
+    cpu: CpuSpec = NO_CPU  # (frozen: one shared empty CpuSpec, not one per spec)
     nested: Val[bool] | None = None  # nested HVM asked for (xl nestedhvm, vmx/svm feature)
     firmware: Val[str] | None = None  # "bios" | "efi" | a loader path
     boot: tuple[Val[str], ...] = ()

@@ -23,7 +23,6 @@ from virtcompat.domain.rules import (
 from virtcompat.domain.rules._common import ModelCheck
 from virtcompat.domain.spec import (
     NOWHERE,
-    Clock,
     DomainSpec,
     Graphics,
     HostDev,
@@ -31,6 +30,11 @@ from virtcompat.domain.spec import (
     Pos,
     UsbController,
     Val,
+    clock_at,
+    graphics_at,
+    pos_at,
+    val_at,
+    val_with,
 )
 from virtcompat.xen.context import Ctx
 from virtcompat.xen.syntax import ListValue, Scalar
@@ -41,8 +45,8 @@ _BDF = re.compile(r"(?:([0-9a-fA-F]{1,4})[:,])?([0-9a-fA-F]{1,2})[:,]([0-9a-fA-F
 def _pos(ctx: Ctx, key: str) -> Pos:
     s = ctx.settings.get(key)  # ctx.position(key), without the tuple
     if s is None:
-        return Pos(None, None, key)
-    return Pos(s.value.line, s.value.column, key)
+        return pos_at(None, None, key)
+    return pos_at(s.value.line, s.value.column, key)
 
 
 def _at(item: Scalar, key: str) -> Pos:
@@ -55,8 +59,8 @@ def _int(ctx: Ctx, key: str, scale: int = 1) -> Val[int] | None:
     n = ctx.int_of(key)
     if n is None:
         return None
-    v = ctx.settings[key].value  # a number: the key is set to a readable scalar
-    return Val(n * scale, Pos(v.line, v.column, key), str(n))
+    v = ctx.values[key]  # a number: the key is set to a readable scalar
+    return val_at(n * scale, v.line, v.column, key, str(n))
 
 
 def _text(ctx: Ctx, key: str) -> Val[str] | None:
@@ -64,16 +68,16 @@ def _text(ctx: Ctx, key: str) -> Val[str] | None:
     v = ctx.values.get(key)
     if not isinstance(v, Scalar):
         return None
-    return Val(v.text, Pos(v.line, v.column, key), v.text)
+    return val_at(v.text, v.line, v.column, key, v.text)
 
 
 def _bool(ctx: Ctx, key: str) -> Val[bool] | None:
     b = ctx.bool_of(key)
     if b is None:
         return None
-    v = ctx.settings[key].value  # a boolean: the key is set to a readable scalar
+    v = ctx.values[key]  # a boolean: the key is set to a readable scalar
     assert isinstance(v, Scalar)
-    return Val(b, Pos(v.line, v.column, key), v.text)
+    return val_at(b, v.line, v.column, key, v.text)
 
 
 def _pci_address(text: str) -> str | None:
@@ -128,8 +132,9 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         # The key that chose the guest type (none when the default applied): xm has no type.
         key = "type" if ctx.has("type") and ctx.xl else ("builder" if ctx.has("builder") else None)
         pos = _pos(ctx, key) if key is not None else NOWHERE
-        spec.guest = Val(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
-    present = ctx.settings.keys() & _KEYS
+        spec.guest = val_with(ctx.guest, pos, (ctx.str_of(key) if key else None) or ctx.guest)
+    # (frozenset.intersection walks the config's keys; keys() & _KEYS walked all of _KEYS.)
+    present = _KEYS.intersection(ctx.settings)
     if not present:
         return spec
     if "name" in present:
@@ -179,7 +184,7 @@ def spec_from_ctx(ctx: Ctx) -> DomainSpec:  # noqa: C901 - one block per key fam
         localtime = ctx.truthy("localtime")
         offset = ctx.int_of("rtc_timeoffset")
         key = "rtc_timeoffset" if "rtc_timeoffset" in present else "localtime"
-        spec.clock = Clock(
+        spec.clock = clock_at(
             "variable" if offset else ("localtime" if localtime else "utc"),  # offset
             offset,  # adjustment
             "localtime" if localtime else "utc",  # basis
@@ -213,10 +218,12 @@ def _graphics(ctx: Ctx, present: frozenset[str] | set[str]) -> tuple[Graphics, .
     passwd = ctx.str_of("vncpasswd")
     if _vnc_on(ctx):
         key = "vnclisten" if "vnclisten" in present else "vnc"
-        out.append(Graphics("vnc", ctx.str_of("vnclisten"), _password(passwd), _pos(ctx, key)))
+        listen = ctx.str_of("vnclisten")
+        out.append(graphics_at("vnc", listen, _password(passwd), _pos(ctx, key)))
     for key in ("sdl", "spice"):
         if key in present and ctx.truthy(key):
-            out.append(Graphics(key, None, _password(ctx.str_of(f"{key}passwd")), _pos(ctx, key)))
+            pw = _password(ctx.str_of(f"{key}passwd"))
+            out.append(graphics_at(key, None, pw, _pos(ctx, key)))
     if "vfb" in present and isinstance(ctx.value("vfb"), ListValue):
         for item in ctx.strings("vfb"):
             fields = dict(ctx.fields_of(item.text))

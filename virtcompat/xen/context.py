@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from virtcompat.capability import Capability
+from virtcompat.frozen import twin
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen.findings import Finding
 from virtcompat.xen.options import Catalogue, OptionForm, XenOption
@@ -20,7 +21,7 @@ from virtcompat.xen.redact import Scrubber
 from virtcompat.xen.syntax import Assignment, ListValue, Opaque, Scalar, Value
 from virtcompat.xen.versions import XenVersion
 
-_UNREAD = object()  # int_of: not looked up yet (None is a result)
+_FindingTwin = twin(Finding)
 
 # Severity.value without the enum's property lookup (ctx.add runs for every finding).
 _SEVERITY_TEXT: dict[Severity, str] = {s: s.value for s in Severity}
@@ -156,16 +157,17 @@ class Ctx:
         self.secret_fields = True
         self.xl = fmt == "xl"
         self.xm = fmt == "xm"
-        self._options = catalogue.for_format(fmt)
-        # Each option name -> its form in this format; the checks ask for it for every key.
-        self.forms = catalogue.forms(fmt)
-        # Tables the checks derive from the catalogue and this format alone (by name), built
-        # on first use and shared by every config in this format.
-        self.tables: dict[str, Any] = catalogue.memo(("tables", fmt), dict)
-        # The readable values, by key: the checks ask for the same few keys many times.
-        self.values: dict[str, Scalar | ListValue] = {
-            k: s.value for k, s in settings.items() if not isinstance(s.value, Opaque)
-        }
+        # The option names of this format; each name -> its form in this format (the checks
+        # ask for it for every key); and the tables the checks derive from the catalogue and
+        # this format alone (by name), built on first use and shared by every config in this
+        # format. One lookup for the three (Catalogue.per_format).
+        self._options, self.forms, self.tables = catalogue.per_format(fmt)
+        # The readable values, by key: the checks ask for the same few keys many times. (A
+        # file read without an error has no unreadable value: one comprehension then.)
+        values = {k: s.value for k, s in settings.items()}
+        if Opaque in map(type, values.values()):
+            values = {k: v for k, v in values.items() if not isinstance(v, Opaque)}
+        self.values: dict[str, Scalar | ListValue] = values  # type: ignore[assignment]
         # int_of, per key, once: several checks, the model and the options read the numbers.
         self._ints: dict[str, int | None] = {}
         # at_least, per release, once.
@@ -209,9 +211,8 @@ class Ctx:
 
     def int_of(self, key: str) -> int | None:
         ints = self._ints
-        known = ints.get(key, _UNREAD)
-        if known is not _UNREAD:
-            return cast("int | None", known)
+        if key in ints:  # (asked about 25 times per config: no cast() call on this path)
+            return ints[key]
         v = self.values.get(key)
         n: int | None
         if not isinstance(v, Scalar):
@@ -311,15 +312,16 @@ class Ctx:
                 line, column = s.value.line, s.value.column
             else:
                 column = None
-        self.findings.append(
-            Finding(
-                rule.id,
-                _SEVERITY_TEXT[severity or rule.severity],
-                key,
-                line,
-                column,
-                self.scrub(message),
-                self.scrub(hint) if hint is not None else None,
-                related,
-            )
-        )
+        # Finding(rule.id, severity, key, line, column, message, hint, related), through its
+        # twin (virtcompat.frozen.twin: the same object at half the cost).
+        f = _FindingTwin()
+        f.rule = rule.id
+        f.severity = _SEVERITY_TEXT[severity or rule.severity]
+        f.key = key
+        f.line = line
+        f.column = column
+        f.message = self.scrub(message)
+        f.hint = self.scrub(hint) if hint is not None else None
+        f.related = related
+        f.__class__ = Finding
+        self.findings.append(f)

