@@ -12,7 +12,7 @@ from virtcompat.jsontext import dumps
 @pytest.mark.parametrize(
     "value",
     [
-        {"a": 1, "b": [1, 2.5, None, True, False], "c": {"d": "é\u2028\"\\"}},
+        {"a": 1, "b": [1, 2.5, None, True, False], "c": {"d": 'é\u2028"\\'}},
         [],
         "x",
         {1: "int key", "s": (1, 2)},  # a non-string key and a tuple, as json.dumps takes them
