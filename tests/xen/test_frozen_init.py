@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -75,23 +76,32 @@ def test_check_init_catches_a_field_the_init_forgot() -> None:
             check_init(cls)
 
 
-def test_slot_setters_refuses_wrong_names_and_classes() -> None:
+@dataclass(slots=True)
+class _Mutable:
+    a: int
+
+
+@dataclass(frozen=True)
+class _NoSlots:
+    a: int
+
+
+def test_slot_setters_refuses_wrong_names() -> None:
     with pytest.raises(TypeError):
         slot_setters(Scalar, "kind", "text", "line")  # a field left out
     with pytest.raises(TypeError):
         slot_setters(Scalar, "text", "kind", "line", "column")  # out of order
 
-    @dataclass(slots=True)
-    class Mutable:
-        a: int
 
-    @dataclass(frozen=True)
-    class NoSlots:
-        a: int
-
-    for cls in (Mutable, NoSlots):
-        with pytest.raises(TypeError):
-            slot_setters(cls, "a")
+@pytest.mark.parametrize("cls", [_Mutable, _NoSlots], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "build", [lambda c: slot_setters(c, "a"), twin], ids=["slot_setters", "twin"]
+)
+def test_refuses_classes_that_are_not_frozen_and_slotted(
+    build: Callable[[type], object], cls: type
+) -> None:
+    with pytest.raises(TypeError):
+        build(cls)
 
 
 def test_twin_builds_the_object_the_init_builds() -> None:
@@ -120,20 +130,6 @@ def test_twin_builds_the_object_the_init_builds() -> None:
             assert pickle.loads(pickle.dumps(made)) == expected
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(made, dataclasses.fields(cls)[0].name, None)
-
-
-def test_twin_refuses_classes_it_cannot_stand_for() -> None:
-    @dataclass(slots=True)
-    class Mutable:
-        a: int
-
-    @dataclass(frozen=True)
-    class NoSlots:
-        a: int
-
-    for cls in (Mutable, NoSlots):
-        with pytest.raises(TypeError):
-            twin(cls)
 
 
 def test_the_xl_fast_path_builds_real_values() -> None:
