@@ -145,13 +145,14 @@ class Instrumentation:
 
 
 def init_hooks(app: Flask) -> None:
+    from api.compat.routes import RepeatedAnswers
     from api.converters import install
     from api.request import DecodingRequest
 
     app.request_class = DecodingRequest
     install(app.url_map)
     app.wsgi_app = Instrumentation(  # type: ignore[method-assign]
-        app.wsgi_app, _origin(app.config.get("OPENAPI_SWAGGER_UI_URL"))
+        RepeatedAnswers(app.wsgi_app, app), _origin(app.config.get("OPENAPI_SWAGGER_UI_URL"))
     )
 
     @app.after_request

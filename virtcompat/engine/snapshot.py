@@ -419,6 +419,14 @@ class SnapshotCache:
             self._checked_at = now
             return self._snapshot
 
+    def peek(self) -> Snapshot | None:
+        """The snapshot ``get`` would return without a database check, else None: one that
+        is still fresh within the TTL."""
+        snap = self._snapshot
+        if snap is not None and self._clock() - self._checked_at < self.ttl:
+            return snap
+        return None
+
     def invalidate(self) -> None:
         with self._lock:
             self._snapshot = None
