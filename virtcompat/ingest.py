@@ -26,6 +26,7 @@ from virtcompat import jsontext, stats
 from virtcompat.capability import CAPABILITIES, Capability, Evidence, Layer, Reason, Status
 from virtcompat.catalog import bump_version
 from virtcompat.catalogue.types import BoardSpec, ChipsetSpec, CpuSpec
+from virtcompat.db import driver_row
 from virtcompat.engine.hostfacts import (
     BoardFacts,
     ChipsetFacts,
@@ -674,7 +675,7 @@ def _insert_counted(session: Session, row: Mapping[str, Any], m: Matched) -> tup
     params["unverified"] = jsontext.dumps(_unverified_rows(m))
     params["bump"] = bool(row["contributions"])
     params["stamp"] = secrets.token_hex(8)
-    probe_id: int | None = session.connection().exec_driver_sql(sql, params).one()[0]
+    probe_id: int | None = driver_row(session.connection(), sql, params)[0]
     return probe_id, params["diagnosis"]
 
 

@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from virtcompat.db import driver_row
 from virtcompat.models import ApiToken
 
 #: ``probe:read`` is the dashboards' scope: aggregates (``/stats``) only, never a probe's facts.
@@ -71,7 +72,7 @@ def find_token(session: Session, secret: str) -> TokenInfo | None:
     params = {"token_hash": hash_secret(secret)}
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        row = connection.exec_driver_sql(_FIND_PG, params).one_or_none()
+        row = driver_row(connection, _FIND_PG, params)
     else:
         row = connection.execute(_FIND, params).one_or_none()
     return None if row is None else TokenInfo(id=row[0], name=row[1], scopes=list(row[2]))
