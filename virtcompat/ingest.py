@@ -89,8 +89,14 @@ def canonical(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# zlib level of the stored artefacts. Level 3 against 6 on the corpus logs and the bench
+# probe: 6-7 % more bytes (2,320 against 2,177 for the bench's 12.7 kB), half the time
+# (51 against 107 us on the development VM): a probe post spends its CPU, the table its disk.
+ARTEFACT_ZLIB_LEVEL = 3
+
+
 def compress(artefacts: Mapping[str, Any]) -> bytes:
-    return zlib.compress(canonical(artefacts), 6)
+    return zlib.compress(canonical(artefacts), ARTEFACT_ZLIB_LEVEL)
 
 
 def _canonical_payload(
@@ -595,7 +601,7 @@ def ingest(
         "agent_name": _scrubbed(agent.get("name"), 100, salt),
         "agent_version": _scrubbed(agent.get("version"), 50, salt),
         "collected_at": _scrubbed(payload.get("collected_at"), 64, salt),
-        "raw_artefacts": zlib.compress(stored, 6),  # compress(artefacts), encoded once
+        "raw_artefacts": zlib.compress(stored, ARTEFACT_ZLIB_LEVEL),  # compress(), encoded once
         "facts": obs.as_dict(),
         "diagnosis": diagnosis_doc(obs, caps),
         "matched": m.as_dict(),
