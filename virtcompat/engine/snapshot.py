@@ -394,7 +394,17 @@ def _add(index: dict[str, list[str]], key: str, slug: str) -> None:
 
 
 class SnapshotCache:
-    """Process-local snapshot cache; safe to lose, keyed by the catalogue version."""
+    """Process-local snapshot cache; safe to lose, keyed by the catalogue version.
+
+    Its lock is never held while the database is asked. A request may hold the database's
+    write lock while it asks this cache (a probe post on SQLite, whose transactions take the
+    write reservation at BEGIN, asks once authenticated); had the check of the version run
+    under this lock, it would have waited for that request's write lock while the request
+    waited for this one: a deadlock that hung every worker (#14, seen in a bench run). So
+    the check and the load run outside it. At most one thread checks at a time while a
+    snapshot is held (the others answer from the one they have); with none held, each
+    thread loads its own, as it would have waited for one anyway.
+    """
 
     def __init__(self, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
@@ -402,6 +412,8 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = float("-inf")
+        self._checking = 0  # threads asking the database now
+        self._generation = 0  # bumped by invalidate(): a check begun before it stores nothing
 
     def get(self, session: Session | Callable[[], Session]) -> Snapshot:
         """The current snapshot. ``session`` may be a factory, so the hot path (snapshot
@@ -410,14 +422,27 @@ class SnapshotCache:
         snap = self._snapshot
         if snap is not None and now - self._checked_at < self.ttl:
             return snap
-        if not isinstance(session, Session):
-            session = session()
         with self._lock:
+            snap = self._snapshot
+            if snap is not None and self._checking:
+                return snap  # another thread is checking the version right now
+            self._checking += 1
+            generation = self._generation
+        try:
+            if not isinstance(session, Session):
+                session = session()
             version = catalog_version(session)
-            if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = load_snapshot(session)
-            self._checked_at = now
-            return self._snapshot
+            fresh = snap if snap is not None and snap.version == version else None
+            if fresh is None:
+                fresh = load_snapshot(session)
+        finally:
+            with self._lock:
+                self._checking -= 1
+        with self._lock:
+            if self._generation == generation:
+                self._snapshot = fresh
+                self._checked_at = now
+        return fresh
 
     def peek(self) -> Snapshot | None:
         """The snapshot ``get`` would return without a database check, else None: one that
@@ -431,3 +456,4 @@ class SnapshotCache:
         with self._lock:
             self._snapshot = None
             self._checked_at = float("-inf")
+            self._generation += 1
