@@ -1,4 +1,5 @@
-"""SnapshotCache never waits on the database while holding its own lock.
+"""SnapshotCache: no thread that may hold a database lock waits for the cache, and a cold
+cache is loaded once, not once per thread.
 
 The deadlock this guards against hung every gunicorn worker of a bench run on SQLite: a
 probe post's transaction held SQLite's write reservation (taken at BEGIN) and asked the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,9 +32,19 @@ class FakeSession:
     """A session whose reads need the database lock unless its transaction holds it (the
     cache takes a factory and opens it only when it asks the database)."""
 
-    def __init__(self, db_lock: threading.Lock, holds: bool = False) -> None:
+    def __init__(
+        self, db_lock: threading.Lock, holds: bool = False, dialect: str = "sqlite"
+    ) -> None:
         self.db_lock = db_lock
         self.holds = holds
+        self.dialect = dialect
+
+    def in_transaction(self) -> bool:
+        return self.holds
+
+    def get_bind(self) -> Any:
+        # SQLite's transactions take the write reservation at BEGIN (virtcompat.db).
+        return SimpleNamespace(dialect=SimpleNamespace(name=self.dialect))
 
 
 class Database:
@@ -153,4 +165,44 @@ def test_only_one_thread_checks_while_a_snapshot_is_held(database: Database) -> 
         database.lock.release()
     checker.join(WAIT)
     assert checked[0] is first  # same version: the held snapshot is kept, not reloaded
+    assert database.loads == 1
+
+
+def test_a_cold_cache_is_loaded_once_however_many_threads_ask(database: Database) -> None:
+    """Threads outside a transaction hold no database lock: they wait for the one loading
+    (a gunicorn worker's sixteen threads at start, or after this process's own write)."""
+    cache = SnapshotCache(ttl=1.0, clock=Clock())
+    assert database.lock.acquire(timeout=WAIT)
+    try:
+        first, got_first = _run(lambda: cache.get(lambda: FakeSession(database.lock)))
+        assert database.checking.wait(WAIT)
+        others = [_run(lambda: cache.get(lambda: FakeSession(database.lock))) for _ in range(5)]
+    finally:
+        database.lock.release()
+    for thread, _ in [(first, got_first), *others]:
+        thread.join(WAIT)
+        assert not thread.is_alive()
+    answers = [got_first[0]] + [got[0] for _, got in others]
+    assert all(a is answers[0] for a in answers), answers
+    assert database.loads == 1
+
+
+def test_on_postgresql_a_thread_in_a_transaction_waits_like_the_others(
+    database: Database,
+) -> None:
+    """PostgreSQL's reads wait for no row lock, so a transaction there cannot be what the
+    refreshing thread waits for: it waits, and the cold cache is still loaded once."""
+    cache = SnapshotCache(ttl=1.0, clock=Clock())
+    assert database.lock.acquire(timeout=WAIT)
+    try:
+        first, got_first = _run(lambda: cache.get(lambda: FakeSession(database.lock)))
+        assert database.checking.wait(WAIT)
+        pg = _run(
+            lambda: cache.get(lambda: FakeSession(database.lock, holds=True, dialect="postgresql"))
+        )
+    finally:
+        database.lock.release()
+    for thread, _ in [(first, got_first), pg]:
+        thread.join(WAIT)
+    assert pg[1][0] is got_first[0]
     assert database.loads == 1

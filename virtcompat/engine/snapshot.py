@@ -393,51 +393,68 @@ def _add(index: dict[str, list[str]], key: str, slug: str) -> None:
         index[key].append(slug)
 
 
+def _may_hold_write_lock(session: Session) -> bool:
+    """Whether ``session`` may hold SQLite's write reservation (a transaction is open)."""
+    return session.in_transaction() and session.get_bind().dialect.name == "sqlite"
+
+
 class SnapshotCache:
     """Process-local snapshot cache; safe to lose, keyed by the catalogue version.
 
-    Its lock is never held while the database is asked. A request may hold the database's
-    write lock while it asks this cache (a probe post on SQLite, whose transactions take the
-    write reservation at BEGIN, asks once authenticated); had the check of the version run
-    under this lock, it would have waited for that request's write lock while the request
-    waited for this one: a deadlock that hung every worker (#14, seen in a bench run). So
-    the check and the load run outside it. At most one thread checks at a time while a
-    snapshot is held (the others answer from the one they have); with none held, each
-    thread loads its own, as it would have waited for one anyway.
+    One thread at a time checks the version (and loads a new snapshot), under the refresh
+    lock; threads that hold a snapshot answer from it meanwhile, the others wait, so a cold
+    start or an invalidation loads one snapshot, not one per thread. The one exception is a
+    thread inside a SQLite transaction: every SQLite transaction holds the database's write
+    reservation from BEGIN (virtcompat.db), and the refreshing thread's own BEGIN would
+    wait for it while it waited for the refresh lock, a deadlock that hung every worker
+    (#14, seen in a bench run). Such a thread checks and loads with its own session, which
+    reads what it holds; SQLite lets one such writer exist at a time. PostgreSQL's reads
+    wait for no row lock, so there everyone may wait. ``_lock`` guards the fields only.
     """
 
     def __init__(self, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
+        self._refresh = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = float("-inf")
-        self._checking = 0  # threads asking the database now
         self._generation = 0  # bumped by invalidate(): a check begun before it stores nothing
 
     def get(self, session: Session | Callable[[], Session]) -> Snapshot:
         """The current snapshot. ``session`` may be a factory, so the hot path (snapshot
         fresh within the TTL) does not even open a session."""
-        now = self._clock()
-        snap = self._snapshot
-        if snap is not None and now - self._checked_at < self.ttl:
+        snap = self._fresh()
+        if snap is not None:
             return snap
-        with self._lock:
-            snap = self._snapshot
-            if snap is not None and self._checking:
-                return snap  # another thread is checking the version right now
-            self._checking += 1
-            generation = self._generation
+        held = self._snapshot
+        if held is not None and self._refresh.locked():
+            return held  # another thread is checking the version right now
+        if not isinstance(session, Session):
+            session = session()
+        refreshing = self._refresh.acquire(blocking=not _may_hold_write_lock(session))
         try:
-            if not isinstance(session, Session):
-                session = session()
-            version = catalog_version(session)
-            fresh = snap if snap is not None and snap.version == version else None
-            if fresh is None:
-                fresh = load_snapshot(session)
+            if refreshing:
+                snap = self._fresh()  # refreshed while this thread waited
+                if snap is not None:
+                    return snap
+            return self._check(session)
         finally:
-            with self._lock:
-                self._checking -= 1
+            if refreshing:
+                self._refresh.release()
+
+    def _fresh(self) -> Snapshot | None:
+        snap = self._snapshot
+        if snap is not None and self._clock() - self._checked_at < self.ttl:
+            return snap
+        return None
+
+    def _check(self, session: Session) -> Snapshot:
+        now = self._clock()
+        with self._lock:
+            held, generation = self._snapshot, self._generation
+        version = catalog_version(session)
+        fresh = held if held is not None and held.version == version else load_snapshot(session)
         with self._lock:
             if self._generation == generation:
                 self._snapshot = fresh
@@ -447,10 +464,7 @@ class SnapshotCache:
     def peek(self) -> Snapshot | None:
         """The snapshot ``get`` would return without a database check, else None: one that
         is still fresh within the TTL."""
-        snap = self._snapshot
-        if snap is not None and self._clock() - self._checked_at < self.ttl:
-            return snap
-        return None
+        return self._fresh()
 
     def invalidate(self) -> None:
         with self._lock:
