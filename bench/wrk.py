@@ -526,7 +526,8 @@ def _scenario(
     sock_errors = sum(m.errors for m in targets)  # wrk's socket errors, not HTTP answers
     verdict = ""
     failed = False
-    if s.target is not None and s.target_db in (None, db):
+    targeted = s.target is not None and s.target_db in (None, db)
+    if targeted:
         ok = ratio >= s.target and (s.p99_ms is None or best.p99_ms < s.p99_ms)
         failed = not ok
         verdict = f"target >= {s.target}" + (f", p99 < {s.p99_ms:g} ms" if s.p99_ms else "")
@@ -550,8 +551,8 @@ def _scenario(
             "connections": s.connections,
             "ratio": ratio,
             "ratios": ratios,
-            "target": s.target if s.target_db in (None, db) else None,
-            "p99_target_ms": s.p99_ms if s.target_db in (None, db) else None,
+            "target": s.target if targeted else None,
+            "p99_target_ms": s.p99_ms if targeted else None,
             "app": [asdict(m) for m in targets],
             "baseline": [asdict(m) for m in bases],
         }

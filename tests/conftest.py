@@ -195,25 +195,35 @@ def db_session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     session.close()
 
 
-# One app per database for the run, rebound to each test's session factory with fresh caches
-# (api.db.rebind): building an app (its OpenAPI document) costs more than most tests.
-_APPS: dict[str, Flask] = {}
+# One app per database (and snapshot TTL) for the run, rebound to each test's session factory
+# with fresh caches (api.db.rebind): building an app (its OpenAPI document) costs more than
+# most tests.
+_APPS: dict[tuple[str, float], Flask] = {}
 
 
-@pytest.fixture
-def app(session_factory: sessionmaker[Session], database_url: str) -> Flask:
+def shared_app(
+    database_url: str, session_factory: sessionmaker[Session], catalog_ttl: float = 0.0
+) -> Flask:
+    """The run's app for ``database_url``, bound to ``session_factory``. The suite's TTL of 0
+    makes every write visible at once (no snapshot is ever fresh)."""
     from api.db import rebind
     from app import create_app
 
-    shared = _APPS.get(database_url)
+    key = (database_url, catalog_ttl)
+    shared = _APPS.get(key)
     if shared is None:
-        shared = _APPS[database_url] = create_app(
-            {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": 0.0},
+        shared = _APPS[key] = create_app(
+            {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": catalog_ttl},
             session_factory=session_factory,
         )
     else:
         rebind(shared, session_factory)
     return shared
+
+
+@pytest.fixture
+def app(session_factory: sessionmaker[Session], database_url: str) -> Flask:
+    return shared_app(database_url, session_factory)
 
 
 @pytest.fixture

@@ -201,7 +201,7 @@ class CompatBatch(MethodView):
 __all__ = ["blp", "compat_service", "invalidate_snapshot", "snapshot"]
 
 
-PATH = "/api/v1/compat"
+PATH: str = blp.url_prefix  # the GET route of Compat below
 _JSON_HEADERS = ("Content-Type", "application/json")
 
 

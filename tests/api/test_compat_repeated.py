@@ -12,27 +12,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import ops
+from tests.conftest import shared_app
 
 QUERY = {"board": "DQ43AP", "cpu": "Core 2 Quad Q9550"}
-_APPS: dict[str, Flask] = {}
 
 
 @pytest.fixture
 def app(session_factory: sessionmaker[Session], database_url: str) -> Flask:
     """The suite's app sees every write at once (CATALOG_TTL 0, so no snapshot is ever
     fresh); this one keeps its snapshot for a minute, as a server does for a second."""
-    from api.db import rebind
-    from app import create_app
-
-    built = _APPS.get(database_url)
-    if built is None:
-        built = _APPS[database_url] = create_app(
-            {"TESTING": True, "DATABASE_URL": database_url, "CATALOG_TTL": 60.0},
-            session_factory=session_factory,
-        )
-    else:
-        rebind(built, session_factory)
-    return built
+    return shared_app(database_url, session_factory, catalog_ttl=60.0)
 
 
 @pytest.fixture
